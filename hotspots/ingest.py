@@ -1,0 +1,320 @@
+"""Ingest incident files: read, locate, check the study area, assign areas, store.
+
+Each input file is one batch, stored in one transaction: it lands whole or not
+at all. Rows that cannot be used are rejected with their row number, field and
+reason, counted, and kept in the store's rejects report. Re-ingesting a file
+adds nothing (see :mod:`hotspots.fingerprint`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import geopandas as gpd
+
+from boundaries.io import read_boundaries
+from boundaries.spatial import DEFAULT_TOLERANCE_M, assign_areas
+from hotspots.errors import IngestError
+from hotspots.fingerprint import record_fingerprints
+from hotspots.geocode import PostcodeIndex, StreetGazetteer
+from hotspots.locate import Geocoders, locate
+from hotspots.readers.geojson_ import default_geojson_mapping, read_geojson
+from hotspots.readers.mapped_csv import read_mapped_csv
+from hotspots.readers.mapping import ColumnMapping, read_mapping
+from hotspots.readers.policeuk import SOURCE as POLICE_UK
+from hotspots.readers.policeuk import is_police_uk_header, read_police_uk
+from hotspots.readers.sources import InputFile, find_input_files
+from hotspots.schema import FLAG_COLUMNS, INCIDENT_COLUMNS
+from hotspots.store.base import BatchRecord, IncidentStore
+from hotspots.themes import ThemeMap
+
+__all__ = ["FileReport", "IngestOptions", "IngestReport", "ingest_paths"]
+
+OUTSIDE_STUDY_AREA = "outside the study area"
+_RECORD_FIELDS = (
+    "source_id", "category", "occurred_at", "location_text", "lon", "lat",
+    "easting", "northing", "grid_reference", "postcode", "street", "town",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How to ingest: the study area, the area tolerance and theme overrides.
+
+    ``study_area`` is ``"city"`` (keep incidents inside Portsmouth's wards) or
+    ``"all"`` (keep every located incident; areas assigned where inside).
+    """
+
+    study_area: str = "city"
+    tolerance_m: float = DEFAULT_TOLERANCE_M
+    themes: ThemeMap = field(default_factory=ThemeMap.default)
+    mapping: ColumnMapping | None = None
+    postcodes: PostcodeIndex | None = None
+
+    def __post_init__(self) -> None:
+        if self.study_area not in ("city", "all"):
+            raise IngestError(
+                f"unknown study area {self.study_area!r}; use 'city' or 'all'"
+            )
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """What happened to one input file."""
+
+    name: str
+    source: str
+    batch_id: int
+    read: int
+    stored: int
+    rejected: int
+    duplicates: int
+    rejected_by_reason: dict[str, int]
+
+
+@dataclass
+class IngestReport:
+    """Totals over all files of one ``ingest`` run."""
+
+    files: list[FileReport] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def totals(self) -> dict[str, object]:
+        """Counts for scripts: read, stored, rejected, duplicates, by reason."""
+        by_reason: Counter[str] = Counter()
+        for report in self.files:
+            by_reason.update(report.rejected_by_reason)
+        return {
+            "files": len(self.files),
+            "read": sum(r.read for r in self.files),
+            "stored": sum(r.stored for r in self.files),
+            "rejected": sum(r.rejected for r in self.files),
+            "duplicates": sum(r.duplicates for r in self.files),
+            "rejected_by_reason": dict(sorted(by_reason.items())),
+            "skipped": list(self.skipped),
+        }
+
+
+def ingest_paths(
+    paths: Iterable[Path],
+    store: IncidentStore,
+    *,
+    options: IngestOptions | None = None,
+    on_file: Callable[[str, int, int], None] | None = None,
+) -> IngestReport:
+    """Ingest every file the paths name (files, folders, police.uk zips).
+
+    ``on_file(name, index, total)`` is called before each file, for progress.
+    A file that cannot be read at all raises :class:`IngestError` naming it;
+    files before it stay stored.
+    """
+    options = options or IngestOptions()
+    files, skipped = find_input_files(paths)
+    if not files:
+        raise IngestError("no CSV or GeoJSON files found in the given paths")
+    report = IngestReport(skipped=skipped)
+    context = _Context(options, store)
+    for index, input_file in enumerate(files):
+        if on_file is not None:
+            on_file(input_file.name, index, len(files))
+        report.files.append(_ingest_file(input_file, context))
+    return report
+
+
+class _Context:
+    """Lookups shared by the files of one run, built once when first needed."""
+
+    def __init__(self, options: IngestOptions, store: IncidentStore) -> None:
+        self.options = options
+        self.store = store
+        self._postcodes = options.postcodes
+        self._streets: tuple[int, StreetGazetteer | None] | None = None
+        self._areas: dict[str, gpd.GeoDataFrame] = {}
+
+    def geocoders(self, raw: pd.DataFrame) -> Geocoders:
+        needs_postcodes = (raw["postcode"] != "").any()
+        needs_streets = (raw["street"] != "").any()
+        if needs_postcodes and self._postcodes is None:
+            self._postcodes = PostcodeIndex.from_codepoint_csv(_codepoint_path())
+        return Geocoders(
+            postcodes=self._postcodes,
+            streets=self._gazetteer() if needs_streets else None,
+        )
+
+    def _gazetteer(self) -> StreetGazetteer | None:
+        version = self.store.data_version()
+        if self._streets is None or self._streets[0] != version:
+            points = self.store.street_points()
+            gazetteer = (
+                StreetGazetteer.from_points(
+                    points["location_text"],
+                    points["easting"].to_numpy(),
+                    points["northing"].to_numpy(),
+                    towns=points["town"],
+                )
+                if len(points)
+                else None
+            )
+            self._streets = (version, gazetteer)
+        return self._streets[1]
+
+    def areas(self, name: str) -> gpd.GeoDataFrame:
+        if name not in self._areas:
+            self._areas[name] = read_boundaries(name)
+        return self._areas[name]
+
+
+def _codepoint_path() -> Path:
+    from boundaries.io import DATA_DIR
+
+    return DATA_DIR / "codepoint_open_2014_PO.csv"
+
+
+def _ingest_file(input_file: InputFile, context: _Context) -> FileReport:
+    data = input_file.read_bytes()
+    raw, source = _read(input_file, data, context.options)
+    incidents, rejects = _prepare(raw, context)
+    batch = BatchRecord(
+        file_name=input_file.name,
+        checksum=hashlib.sha256(data).hexdigest(),
+        source=source,
+        rows_read=len(raw),
+        ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    result = context.store.add_batch(batch, incidents, rejects)
+    return FileReport(
+        name=input_file.name,
+        source=source,
+        batch_id=result.batch_id,
+        read=len(raw),
+        stored=result.stored,
+        rejected=result.rejected,
+        duplicates=result.duplicates,
+        rejected_by_reason=_reason_counts(rejects),
+    )
+
+
+def _read(
+    input_file: InputFile, data: bytes, options: IngestOptions
+) -> tuple[pd.DataFrame, str]:
+    mapping = options.mapping
+    if mapping is None and input_file.mapping_path is not None:
+        mapping = read_mapping(input_file.mapping_path)
+    if input_file.suffix in (".geojson", ".json"):
+        stem = Path(input_file.name).stem
+        mapping = mapping or default_geojson_mapping(stem)
+        return read_geojson(data, mapping, name=input_file.name), mapping.source
+    if mapping is not None:
+        return read_mapped_csv(data, mapping, name=input_file.name), mapping.source
+    header = data[:4096].decode("utf-8-sig", errors="replace").splitlines()[:1]
+    if header and is_police_uk_header([c.strip() for c in header[0].split(",")]):
+        return read_police_uk(data, name=input_file.name), POLICE_UK
+    raise IngestError(
+        f"{input_file.name}: not a police.uk street-level CSV and no mapping file "
+        f"was given; pass --mapping FILE.toml or put "
+        f"{Path(input_file.name).with_suffix('.toml').name} beside it"
+    )
+
+
+def _prepare(raw: pd.DataFrame, context: _Context) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Locate, check the study area and build incident and reject frames."""
+    options = context.options
+    located = locate(raw, context.geocoders(raw))
+    easting = located["easting"].to_numpy()
+    northing = located["northing"].to_numpy()
+    lsoas = context.areas("lsoa")
+    outside_set = (raw["source_lsoa"] != "") & ~raw["source_lsoa"].isin(lsoas["code"])
+    lsoa = assign_areas(
+        easting, northing, lsoas, tolerance_m=options.tolerance_m,
+        outside_set=outside_set.to_numpy(),
+    )  # fmt: skip
+    ward = assign_areas(
+        easting, northing, context.areas("ward"), tolerance_m=options.tolerance_m,
+        outside_set=outside_set.to_numpy(),
+    )  # fmt: skip
+    error_field = located["error_field"].to_numpy(dtype=object)
+    error_reason = located["error_reason"].to_numpy(dtype=object)
+    if options.study_area == "city":
+        outside = (error_field == "") & pd.isna(ward)
+        error_field = np.where(outside, "location", error_field)
+        error_reason = np.where(outside, OUTSIDE_STUDY_AREA, error_reason)
+    ok = error_field == ""
+    # Identical records are numbered in file order, so fingerprint the whole
+    # file: a rejected copy must not shift the ids of the stored ones.
+    ids = record_fingerprints(raw["record_key"])
+    incidents = _incidents(raw[ok], located[ok], lsoa[ok], ward[ok], ids[ok], options)
+    rejects = pd.DataFrame(
+        {
+            "row": raw["row"].to_numpy()[~ok],
+            "field": error_field[~ok],
+            "reason": error_reason[~ok],
+            "record": _records(raw[~ok]),
+        }
+    )
+    return incidents, rejects
+
+
+def _incidents(
+    raw: pd.DataFrame,
+    located: pd.DataFrame,
+    lsoa: np.ndarray,
+    ward: np.ndarray,
+    ids: np.ndarray,
+    options: IngestOptions,
+) -> pd.DataFrame:
+    themes = options.themes.theme_of(raw["category"])
+    hinted = raw["theme_hint"] != ""
+    frame = pd.DataFrame(
+        {
+            "incident_id": ids,
+            "source": raw["source"],
+            "source_id": raw["source_id"].where(raw["source_id"] != "", None),
+            "category": raw["category"],
+            "theme": themes.where(~hinted, raw["theme_hint"]),
+            "occurred_at": raw["occurred_at"],
+            "occurred_precision": raw["occurred_precision"],
+            "month": raw["month"],
+            "location_text": raw["location_text"],
+            "town": raw["town"],
+            "lsoa_code": lsoa,
+            "ward_code": ward,
+            "batch_id": 0,
+        },
+        index=raw.index,
+    )
+    for flag in FLAG_COLUMNS:
+        frame[flag] = raw[flag] | options.themes.flags_of(raw["category"], flag)
+    for column in ("easting", "northing", "lon", "lat", "geocode_quality"):
+        frame[column] = located[column]
+    frame["geocode_precision_m"] = located["geocode_precision_m"]
+    frame["geocode_note"] = located["geocode_note"]
+    return frame.loc[:, list(INCIDENT_COLUMNS)].reset_index(drop=True)
+
+
+def _records(raw: pd.DataFrame) -> list[str]:
+    """A compact JSON of each rejected row's non-empty source fields."""
+    out = []
+    for row in raw.loc[:, list(_RECORD_FIELDS)].itertuples(index=False):
+        values = {
+            k: v
+            for k, v in zip(_RECORD_FIELDS, row, strict=True)
+            if v != "" and not (isinstance(v, float) and np.isnan(v))
+        }
+        out.append(json.dumps(values, ensure_ascii=False))
+    return out
+
+
+def _reason_counts(rejects: pd.DataFrame) -> dict[str, int]:
+    """Rejects counted by reason, with free-text values folded into their kind."""
+    kinds = rejects["reason"].astype(str).str.replace(r"[:].*$", "", regex=True)
+    kinds = kinds.str.replace(r"'[^']*'", "'…'", regex=True)
+    return {str(k): int(v) for k, v in kinds.value_counts().sort_index().items()}

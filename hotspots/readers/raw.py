@@ -1,0 +1,98 @@
+"""The raw-record frame every reader returns, before geocoding.
+
+One row per source record. Location fields are strings or floats exactly as the
+source gave them; geocoding later turns whichever form is present into
+coordinates. ``error_field``/``error_reason`` carry problems found while reading
+(a bad date, say), so the row can be rejected with its reason instead of lost.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hotspots.schema import FLAG_COLUMNS
+
+__all__ = ["LOCATION_FORMS", "RAW_COLUMNS", "empty_raw", "finish_raw", "mark_error"]
+
+#: Location forms, in the order they are tried for each row.
+LOCATION_FORMS: tuple[str, ...] = (
+    "lonlat",
+    "bng",
+    "grid_reference",
+    "postcode",
+    "street",
+)
+
+RAW_COLUMNS: tuple[str, ...] = (
+    "row",  # row number as a spreadsheet shows it (header = row 1)
+    "source",
+    "source_id",
+    "category",
+    "theme_hint",  # theme given by the source's own mapping, or ""
+    "occurred_at",  # ISO 8601 string, "" if unknown
+    "occurred_precision",
+    "month",
+    "location_text",
+    "town",
+    "source_lsoa",  # LSOA code the source itself gives (police.uk), or ""
+    "lon",
+    "lat",
+    "easting",
+    "northing",
+    "grid_reference",
+    "postcode",
+    "street",
+    "snapped",  # True where the source moved the point to an anonymous snap point
+    *FLAG_COLUMNS,
+    "record_key",  # what identifies the record for de-duplication
+    "error_field",
+    "error_reason",
+)
+
+_FLOAT_COLUMNS = ("lon", "lat", "easting", "northing")
+_BOOL_COLUMNS = ("snapped", *FLAG_COLUMNS)
+
+
+def empty_raw(n_rows: int) -> pd.DataFrame:
+    """A raw frame of ``n_rows`` rows with every column at its empty value."""
+    data: dict[str, object] = {}
+    for column in RAW_COLUMNS:
+        if column in _FLOAT_COLUMNS:
+            data[column] = np.full(n_rows, np.nan)
+        elif column in _BOOL_COLUMNS:
+            data[column] = np.zeros(n_rows, dtype=bool)
+        elif column == "row":
+            data[column] = np.arange(2, n_rows + 2, dtype="int64")
+        else:
+            data[column] = np.full(n_rows, "", dtype=object)
+    return pd.DataFrame(data)
+
+
+def finish_raw(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with exactly :data:`RAW_COLUMNS`, strings without NaN."""
+    out = frame.loc[:, list(RAW_COLUMNS)].copy()
+    for column in RAW_COLUMNS:
+        if column in _FLOAT_COLUMNS:
+            out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
+        elif column in _BOOL_COLUMNS:
+            out[column] = out[column].fillna(False).astype(bool)
+        elif column != "row":
+            out[column] = out[column].fillna("").astype(str).str.strip()
+    return out.reset_index(drop=True)
+
+
+def mark_error(raw: pd.DataFrame, bad: object, field: str, reason: object) -> None:
+    """Record a read error on the ``bad`` rows that have none yet (first one wins).
+
+    ``reason`` is one string for all rows or a Series aligned with ``raw``.
+    """
+    bad_rows = np.asarray(bad, dtype=bool) & (raw["error_field"].to_numpy() == "")
+    if not bad_rows.any():
+        return
+    if isinstance(reason, pd.Series):
+        reasons = reason.to_numpy(dtype=object)
+    else:
+        reasons = np.full(len(raw), reason, dtype=object)
+    raw.loc[bad_rows, "error_field"] = field
+    raw.loc[bad_rows, "error_reason"] = reasons[bad_rows]

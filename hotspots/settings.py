@@ -1,0 +1,57 @@
+"""Service and command settings, read from ``HOTSPOTS_*`` environment variables.
+
+Settings are read only when a :class:`Settings` is created (by the CLI or by
+``api.create_app``), never at import, so tests can pass their own.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "default_data_dir"]
+
+
+def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/hotspots`` (``~/.local/share/hotspots`` by default)."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "hotspots"
+
+
+class Settings(BaseSettings):
+    """Every setting, with its ``HOTSPOTS_`` environment variable."""
+
+    model_config = SettingsConfigDict(env_prefix="HOTSPOTS_", extra="ignore")
+
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="Folder for the default SQLite store and reports.",
+    )
+    database_url: str = Field(
+        default="",
+        description="Store URL, e.g. sqlite:///path/to/hotspots.db "
+        "(default: hotspots.db in the data dir).",
+    )
+    study_area: Literal["city", "all"] = Field(
+        default="city",
+        description="Keep incidents inside the city's wards ('city') or all located "
+        "incidents ('all').",
+    )
+    area_tolerance_m: float = Field(
+        default=75.0,
+        ge=0,
+        description="Points this close outside the (coast-clipped) boundaries are "
+        "given the nearest area.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address the service binds.")
+    port: int = Field(default=8000, description="Port the service listens on.")
+
+    def store_url(self) -> str:
+        """The store URL in force: ``database_url`` or the data dir's SQLite file."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'hotspots.db'}"

@@ -1,0 +1,123 @@
+"""The store interface: everything above it works with any implementation.
+
+SQLite (one file, the embedded default) implements it now; a PostgreSQL/PostGIS
+store will implement the same protocol. Stores take and return plain pandas
+frames in the incident schema (:mod:`hotspots.schema`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import pandas as pd
+
+__all__ = [
+    "BATCH_COLUMNS",
+    "REJECT_COLUMNS",
+    "BatchRecord",
+    "BatchResult",
+    "IncidentQuery",
+    "IncidentStore",
+]
+
+#: Columns of the rejects report.
+REJECT_COLUMNS: tuple[str, ...] = ("row", "field", "reason", "record")
+
+#: Columns returned by :meth:`IncidentStore.batches`.
+BATCH_COLUMNS: tuple[str, ...] = (
+    "batch_id",
+    "file_name",
+    "checksum",
+    "source",
+    "ingested_at",
+    "rows_read",
+    "rows_stored",
+    "rows_rejected",
+    "rows_duplicate",
+)
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    """What is known about one input file before its rows are stored."""
+
+    file_name: str
+    checksum: str  # sha256 of the file's bytes
+    source: str
+    rows_read: int
+    ingested_at: str  # ISO 8601 UTC
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What storing one file did."""
+
+    batch_id: int
+    stored: int
+    duplicates: int
+    rejected: int
+
+
+@dataclass(frozen=True)
+class IncidentQuery:
+    """Filters for reading incidents; empty fields mean no filter.
+
+    ``theme="alcohol"`` also matches any incident flagged alcohol-related.
+    Months are inclusive ``YYYY-MM`` strings.
+    """
+
+    themes: Sequence[str] = ()
+    categories: Sequence[str] = ()
+    month_from: str | None = None
+    month_to: str | None = None
+    ward_codes: Sequence[str] = ()
+    lsoa_codes: Sequence[str] = ()
+    bbox_bng: tuple[float, float, float, float] | None = None
+    sources: Sequence[str] = ()
+    columns: Sequence[str] = field(default_factory=tuple)
+
+
+class IncidentStore(Protocol):
+    """Persistence for incidents, batches and rejects."""
+
+    url: str
+
+    def add_batch(
+        self, batch: BatchRecord, incidents: pd.DataFrame, rejects: pd.DataFrame
+    ) -> BatchResult:
+        """Store one file's incidents and rejects atomically: all or nothing.
+
+        Incidents whose ``incident_id`` is already stored are counted as
+        duplicates and not added again.
+        """
+        ...
+
+    def incidents(self, query: IncidentQuery | None = None) -> pd.DataFrame:
+        """Incidents matching ``query`` in the incident schema."""
+        ...
+
+    def batches(self) -> pd.DataFrame:
+        """Every batch recorded, oldest first (:data:`BATCH_COLUMNS`)."""
+        ...
+
+    def rejects(self, batch_id: int | None = None) -> pd.DataFrame:
+        """Rejected rows, with their batch's file name."""
+        ...
+
+    def street_points(self) -> pd.DataFrame:
+        """Snap points with a street name: location_text, town, easting, northing."""
+        ...
+
+    def data_version(self) -> int:
+        """A number that changes whenever stored incidents change."""
+        ...
+
+    def count(self) -> int:
+        """Number of stored incidents."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
