@@ -1,0 +1,615 @@
+"""Street-name geocoding against a gazetteer built from police.uk snap points.
+
+police.uk publishes every crime at an anonymised "snap point" with a label
+such as "On or near Albert Road"; snap points sit on street centres. Grouping
+them by street name (and town) gives an offline gazetteer: each street is
+located at the member snap point nearest to the group's centroid, so the
+location lies on the street, and ``spread_m`` says how long a stretch of street
+(or how many same-named streets) the name covers.
+
+Queries are normalised the same way as the gazetteer (case, punctuation,
+"Rd" -> "road" ...), matched exactly first and then by spelling similarity
+(rapidfuzz ``token_sort_ratio``, 0..100) above a minimum score. Each distinct
+(street, town) query is resolved once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from hotspots.errors import InvalidParameterError
+from hotspots.geocode._common import as_series, is_missing, map_unique, object_column
+from hotspots.geocode.postcode import normalise_postcode
+
+__all__ = [
+    "DEFAULT_MIN_SCORE",
+    "NON_STREET_NAMES",
+    "STREET_ABBREVIATIONS",
+    "StreetGazetteer",
+    "is_non_street",
+    "normalise_street",
+    "split_street_town",
+    "split_street_towns",
+    "strip_police_prefix",
+]
+
+POLICE_PREFIX = "on or near "
+DEFAULT_MIN_SCORE = 85.0
+EXACT_SCORE = 100.0
+# Beyond this spread a street name covers a long road or several same-named
+# streets, and the single location is only indicative.
+SPREAD_NOTE_M = 1_000.0
+
+STREET_ABBREVIATIONS: dict[str, str] = {
+    "rd": "road",
+    "st": "street",
+    "ave": "avenue",
+    "av": "avenue",
+    "cl": "close",
+    "ter": "terrace",
+    "terr": "terrace",
+    "gdns": "gardens",
+    "cres": "crescent",
+    "sq": "square",
+    "ln": "lane",
+    "pl": "place",
+    "dr": "drive",
+    "ct": "court",
+    "gr": "grove",
+    "pde": "parade",
+    "hwy": "highway",
+}
+SAINT = "saint"
+QUERY_SLOT = "<street>"  # in cached error texts, replaced by the query
+
+# Place categories police.uk uses instead of a street name, as found in the
+# Portsmouth 2017 data plus a few more seen elsewhere; any "A/B" label is also
+# treated as a category (no street name has a slash).
+NON_STREET_NAMES = frozenset(
+    {
+        "airport/airfield",
+        "bus/coach station",
+        "conference/exhibition centre",
+        "ferry terminal",
+        "further/higher educational building",
+        "hospital",
+        "nightclub",
+        "no location",
+        "park/open space",
+        "parking area",
+        "pedestrian subway",
+        "petrol station",
+        "police station",
+        "prison",
+        "shopping area",
+        "sports/recreation area",
+        "supermarket",
+        "theatre/concert hall",
+        "theme/adventure park",
+    }
+)
+
+STREET_COLUMNS = [
+    "street",
+    "town",
+    "street_key",
+    "town_key",
+    "easting_m",
+    "northing_m",
+    "n_points",
+    "spread_m",
+]
+GEOCODE_COLUMNS = [
+    "easting_m",
+    "northing_m",
+    "score",
+    "matched_street",
+    "matched_town",
+    "spread_m",
+    "error",
+    "note",
+]
+
+_NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
+_APOSTROPHES = re.compile(r"['\u2019`]")
+_LEADING_WORDS = re.compile(
+    r"^(?:(?:on or near|outside|o/s|opposite|opp|near|nr|rear of|junction of|"
+    r"jct of|j/o|corner of)\s+)+",
+    re.IGNORECASE,
+)
+_HOUSE_NUMBER = re.compile(r"^\d+[a-z]?(?:\s*[-/]\s*\d+[a-z]?)?\s+", re.IGNORECASE)
+_SECOND_STREET = re.compile(
+    r"\s+(?:and|&|/|j/w|jw|junction with|jct with)\s+.*$", re.IGNORECASE
+)
+_SUB_ADDRESS = re.compile(
+    r"^(?:flat|unit|apartment|apt|room|suite)\b|^\d+[a-z]?$", re.IGNORECASE
+)
+
+
+def strip_police_prefix(text: str) -> str:
+    """Drop police.uk's "On or near " prefix and surrounding spaces."""
+    stripped = text.strip()
+    if stripped.lower().startswith(POLICE_PREFIX):
+        return stripped[len(POLICE_PREFIX) :].strip()
+    return stripped
+
+
+def _simple_key(text: str) -> str:
+    """Lower case, apostrophes removed, other punctuation to spaces, collapsed."""
+    text = _APOSTROPHES.sub("", text.lower())
+    return _NOT_ALPHANUMERIC.sub(" ", text).strip()
+
+
+def normalise_street(text: Any) -> str | None:
+    """Matching key for a street name ("St. Mary's Rd" -> "saint marys road").
+
+    Lower case, apostrophes dropped ("Queen'S" -> "queens"), other punctuation
+    to spaces, common abbreviations expanded after the first word. A leading
+    "St" is "saint"; "St" elsewhere is "street" when it is the last word.
+    Returns None for missing or empty input.
+    """
+    if is_missing(text) or not isinstance(text, str):
+        return None
+    words = _simple_key(strip_police_prefix(text)).split()
+    if not words:
+        return None
+    expanded = []
+    for position, word in enumerate(words):
+        if word == "st":
+            is_last = position == len(words) - 1
+            word = "street" if is_last and position > 0 else SAINT
+        elif position > 0:
+            word = STREET_ABBREVIATIONS.get(word, word)
+        expanded.append(word)
+    return " ".join(expanded)
+
+
+def normalise_town(text: Any) -> str | None:
+    """Matching key for a town: case, punctuation and spacing ignored."""
+    if is_missing(text) or not isinstance(text, str):
+        return None
+    return _simple_key(text) or None
+
+
+def _is_category(text: str) -> bool:
+    """Whether a label is one of the known police.uk place categories."""
+    return " ".join(strip_police_prefix(text).lower().split()) in NON_STREET_NAMES
+
+
+def is_non_street(text: str) -> bool:
+    """Whether a police.uk location label is a place category, not a street.
+
+    Known categories ("Supermarket", "Parking Area" ...) and any label with a
+    slash ("Sports/Recreation Area"): police.uk street names never have one.
+    """
+    return "/" in text or _is_category(text)
+
+
+def _tidy_display(name: str) -> str:
+    """police.uk writes "Queen'S Road"; show "Queen's Road"."""
+    return re.sub(r"(?<=\w)'S\b", "'s", name)
+
+
+def _clean_street_part(part: str) -> str:
+    """Drop leading "outside"/"junction of" words, a house number, a second street."""
+    part = _LEADING_WORDS.sub("", part.strip())
+    part = _HOUSE_NUMBER.sub("", part)
+    return _SECOND_STREET.sub("", part).strip()
+
+
+def split_street_town(text: Any) -> tuple[str, str | None]:
+    """Split free text like "12 Albert Rd, Southsea" into ("Albert Rd", "Southsea").
+
+    With two or more comma-separated parts the last is the town (a trailing
+    postcode is dropped first); the street is the first remaining part that is
+    not a flat/unit or a bare number, without a leading house number,
+    "outside"/"opposite"/"junction of" words or a second street ("A and B").
+    Missing input gives ("", None).
+    """
+    if is_missing(text) or not isinstance(text, str):
+        return ("", None)
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if len(parts) >= 2 and normalise_postcode(parts[-1]) is not None:
+        parts = parts[:-1]
+    town = parts[-1] if len(parts) >= 2 else None
+    street_parts = parts[:-1] if town is not None else parts
+    for part in street_parts:
+        cleaned = _clean_street_part(part)
+        if cleaned and not _SUB_ADDRESS.match(cleaned):
+            return (cleaned, town)
+    return (_clean_street_part(street_parts[0]) if street_parts else "", town)
+
+
+def split_street_towns(texts: Any) -> pd.DataFrame:
+    """Vectorised :func:`split_street_town`: DataFrame[street, town], input index."""
+    series = as_series(texts)
+    codes, pairs = map_unique(series, split_street_town)
+    return pd.DataFrame(
+        {
+            "street": object_column([pair[0] for pair in pairs], codes, series.index),
+            "town": object_column([pair[1] for pair in pairs], codes, series.index),
+        },
+        index=series.index,
+    )
+
+
+@dataclass(frozen=True)
+class _Match:
+    """The answer to one distinct (street, town) query."""
+
+    easting_m: float = np.nan
+    northing_m: float = np.nan
+    score: float = np.nan
+    matched_street: str | None = None
+    matched_town: str | None = None
+    spread_m: float = np.nan
+    error: str | None = None
+    note: str | None = None
+
+
+def _join_notes(notes: Iterable[str]) -> str | None:
+    """Notes as one sentence list, or None."""
+    text = "; ".join(notes)
+    return text or None
+
+
+def _labels(values: Any, n_rows: int, what: str) -> pd.Series:
+    """Optional per-row labels (towns): None, a scalar or an array of n_rows."""
+    if values is None or np.ndim(values) == 0:
+        return pd.Series([values] * n_rows, dtype=object)
+    series = pd.Series(np.asarray(values, dtype=object), dtype=object)
+    if len(series) != n_rows:
+        raise InvalidParameterError(
+            f"{what} has {len(series)} values for {n_rows} rows"
+        )
+    return series
+
+
+class StreetGazetteer:
+    """Street locations (EPSG:27700) looked up by street name and optional town.
+
+    Parameters
+    ----------
+    streets : DataFrame
+        One row per (street, town): the columns of :data:`STREET_COLUMNS`, as
+        made by :meth:`from_points`.
+    skipped : dict of str to int, optional
+        Labels left out as non-streets, with their point counts (for reports).
+    """
+
+    def __init__(
+        self, streets: pd.DataFrame, *, skipped: dict[str, int] | None = None
+    ) -> None:
+        missing = [column for column in STREET_COLUMNS if column not in streets]
+        if missing:
+            raise InvalidParameterError(f"street table lacks column(s) {missing}")
+        self._streets = streets.loc[:, STREET_COLUMNS].reset_index(drop=True)
+        self.skipped: dict[str, int] = dict(skipped or {})
+        self._rows_by_key: dict[str, list[int]] = {}
+        self._keys_by_town: dict[str, list[str]] = {}
+        self._key_sets_by_town: dict[str, set[str]] = {}
+        self._town_names: dict[str, str] = {}
+        keys = self._streets["street_key"].tolist()
+        town_keys = self._streets["town_key"].tolist()
+        towns = self._streets["town"].tolist()
+        for row, (key, town_key, town) in enumerate(
+            zip(keys, town_keys, towns, strict=True)
+        ):
+            self._rows_by_key.setdefault(key, []).append(row)
+            if town_key is not None:
+                self._keys_by_town.setdefault(town_key, []).append(key)
+                self._key_sets_by_town.setdefault(town_key, set()).add(key)
+                self._town_names.setdefault(town_key, town)
+        self._all_keys = list(self._rows_by_key)
+
+    @classmethod
+    def from_points(
+        cls,
+        names: Any,
+        easting_m: Any,
+        northing_m: Any,
+        towns: Any = None,
+    ) -> StreetGazetteer:
+        """Build the gazetteer from police.uk snap points.
+
+        Parameters
+        ----------
+        names : Series or array-like of str
+            Location labels, with or without "On or near ". Place categories
+            (:func:`is_non_street`) and blanks are skipped.
+        easting_m, northing_m : array-like of float
+            Snap point coordinates, EPSG:27700. Rows with missing ones are skipped.
+        towns : array-like of str, optional
+            Town of each point (e.g. the LSOA name without its code). Streets
+            are grouped by (normalised name, town).
+
+        Returns
+        -------
+        StreetGazetteer
+            One entry per (street, town), located at the distinct snap point
+            nearest to the centroid of the group's distinct snap points, with
+            ``n_points`` (distinct snap points) and ``spread_m`` (largest
+            distance from the location to a member point).
+        """
+        points = _points_frame(names, easting_m, northing_m, towns)
+        category = points["name"].map(is_non_street)
+        skipped = points.loc[category, "name"].value_counts()
+        points = points.loc[~category]
+        return cls(
+            _group_streets(points), skipped={str(k): int(v) for k, v in skipped.items()}
+        )
+
+    @property
+    def streets(self) -> pd.DataFrame:
+        """A copy of the street table (:data:`STREET_COLUMNS`)."""
+        return self._streets.copy()
+
+    @property
+    def towns(self) -> list[str]:
+        """Display names of the towns the gazetteer knows, sorted."""
+        return sorted(self._town_names.values())
+
+    def __len__(self) -> int:
+        return len(self._streets)
+
+    def __repr__(self) -> str:
+        return f"StreetGazetteer({len(self)} streets in {len(self.towns)} towns)"
+
+    def geocode(
+        self, streets: Any, towns: Any = None, *, min_score: float = DEFAULT_MIN_SCORE
+    ) -> pd.DataFrame:
+        """Locate street names, one row per input, without raising.
+
+        Parameters
+        ----------
+        streets : Series or array-like of str
+            Street names ("Albert Rd", "On or near Albert Road").
+        towns : str or array-like of str, optional
+            Town per row (or one for all). A town the gazetteer knows limits
+            the search to it; an unknown one is ignored with a note.
+        min_score : float
+            Lowest similarity (0..100) accepted for a non-exact match.
+
+        Returns
+        -------
+        DataFrame
+            :data:`GEOCODE_COLUMNS` on the input's index: location (EPSG:27700),
+            ``score`` (100 = exact after normalisation), the matched street and
+            town, its ``spread_m``, ``error`` (None or the reason, naming the
+            input) and ``note`` (None or remarks).
+        """
+        street_series = as_series(streets)
+        town_series = _labels(towns, len(street_series), "towns")
+        street_codes, street_uniques = pd.factorize(
+            street_series, use_na_sentinel=False
+        )
+        town_codes, town_uniques = pd.factorize(town_series, use_na_sentinel=False)
+        pair_codes, pairs = pd.factorize(
+            street_codes.astype(np.int64) * (len(town_uniques) + 1) + town_codes
+        )
+        cache: dict[tuple[str | None, str | None], _Match] = {}
+        matches = []
+        for pair in pairs:
+            street = street_uniques[pair // (len(town_uniques) + 1)]
+            town = town_uniques[pair % (len(town_uniques) + 1)]
+            matches.append(self._resolve(street, town, min_score, cache))
+        return _matches_frame(matches, pair_codes, street_series.index)
+
+    def _resolve(
+        self,
+        street: Any,
+        town: Any,
+        min_score: float,
+        cache: dict[tuple[str | None, str | None], _Match],
+    ) -> _Match:
+        """Answer one distinct raw query (names the raw input in messages)."""
+        if is_missing(street) or not isinstance(street, str):
+            return _Match(error="no street given")
+        if _is_category(street):
+            return _Match(
+                error=f"{street!r} is a police.uk place category, not a street"
+            )
+        key = normalise_street(street)
+        if key is None:
+            return _Match(error=f"no street name in {street!r}")
+        notes = []
+        town_key = normalise_town(town)
+        if town_key is not None and town_key not in self._keys_by_town:
+            notes.append(f"town {town!r} is not in the gazetteer; ignored")
+            town_key = None
+        cache_key = (key, town_key)
+        if cache_key not in cache:
+            cache[cache_key] = self._match_key(key, town_key, min_score)
+        match = cache[cache_key]
+        if match.error is not None:
+            error = match.error.replace(QUERY_SLOT, repr(street))
+            return _Match(error=error, note=_join_notes(notes))
+        return _Match(
+            **{**match.__dict__, "note": _join_notes([*notes, *_note(match)])}
+        )
+
+    def _match_key(self, key: str, town_key: str | None, min_score: float) -> _Match:
+        """Resolve a normalised key; error texts hold :data:`QUERY_SLOT`."""
+        candidates = (
+            self._all_keys if town_key is None else self._keys_by_town[town_key]
+        )
+        where = "" if town_key is None else f" in {self._town_names[town_key]}"
+        in_town = town_key is None or key in self._key_sets_by_town[town_key]
+        if key in self._rows_by_key and in_town:
+            matched_key, score = key, EXACT_SCORE
+        else:
+            best = process.extract(
+                key, candidates, scorer=fuzz.token_sort_ratio, processor=None, limit=2
+            )
+            if not best or best[0][1] < min_score:
+                return _Match(error=_no_match_message(self, best, where, min_score))
+            if len(best) == 2 and best[1][1] == best[0][1]:
+                names = " and ".join(repr(self._display(b[0])) for b in best)
+                return _Match(
+                    error=f"ambiguous street name: {QUERY_SLOT}{where} matches {names} "
+                    f"equally well (score {best[0][1]:.0f})"
+                )
+            matched_key, score = best[0][0], float(best[0][1])
+        rows = self._rows_by_key[matched_key]
+        if town_key is not None:
+            rows = [
+                row for row in rows if self._streets.at[row, "town_key"] == town_key
+            ]
+        if len(rows) > 1:
+            towns = ", ".join(sorted(str(self._streets.at[r, "town"]) for r in rows))
+            return _Match(
+                error=f"ambiguous street name: {QUERY_SLOT} is in {len(rows)} towns "
+                f"({towns}); give a town"
+            )
+        entry = self._streets.iloc[rows[0]]
+        return _Match(
+            easting_m=float(entry["easting_m"]),
+            northing_m=float(entry["northing_m"]),
+            score=score,
+            matched_street=str(entry["street"]),
+            matched_town=None if pd.isna(entry["town"]) else str(entry["town"]),
+            spread_m=float(entry["spread_m"]),
+        )
+
+    def _display(self, key: str) -> str:
+        """Display name of a street key (its first entry)."""
+        return str(self._streets.at[self._rows_by_key[key][0], "street"])
+
+
+def _no_match_message(
+    gazetteer: StreetGazetteer,
+    best: list[tuple[str, float, int]],
+    where: str,
+    min_score: float,
+) -> str:
+    """'no street in the gazetteer matches <street> (best 'X', score 70 < 85)'."""
+    if not best:
+        return f"no street in the gazetteer matches {QUERY_SLOT}{where} (it is empty)"
+    name, score = gazetteer._display(best[0][0]), best[0][1]
+    return (
+        f"no street in the gazetteer matches {QUERY_SLOT}{where} "
+        f"(best {name!r}, score {score:.0f} < {min_score:g})"
+    )
+
+
+def _note(match: _Match) -> list[str]:
+    """Remarks on a successful match."""
+    if match.spread_m > SPREAD_NOTE_M:
+        return [
+            f"{match.matched_street!r} covers snap points up to {match.spread_m:.0f} m "
+            "apart from its location (a long street or several with this name)"
+        ]
+    return []
+
+
+def _matches_frame(
+    matches: list[_Match], codes: np.ndarray, index: pd.Index
+) -> pd.DataFrame:
+    """Expand per-query answers to one row per input."""
+    numbers = np.array(
+        [(m.easting_m, m.northing_m, m.score, m.spread_m) for m in matches],
+        dtype="float64",
+    ).reshape(-1, 4)
+    columns: dict[str, Any] = {
+        "easting_m": numbers[codes, 0],
+        "northing_m": numbers[codes, 1],
+        "score": numbers[codes, 2],
+    }
+    for name in ("matched_street", "matched_town"):
+        columns[name] = object_column([getattr(m, name) for m in matches], codes, index)
+    columns["spread_m"] = numbers[codes, 3]
+    for name in ("error", "note"):
+        columns[name] = object_column([getattr(m, name) for m in matches], codes, index)
+    return pd.DataFrame(columns, index=index)
+
+
+def _points_frame(
+    names: Any, easting_m: Any, northing_m: Any, towns: Any
+) -> pd.DataFrame:
+    """Snap points with cleaned names and town keys; unusable rows dropped."""
+    name_series = as_series(names)
+    n_rows = len(name_series)
+    points = pd.DataFrame(
+        {
+            "raw": name_series.to_numpy(dtype=object),
+            "easting_m": pd.to_numeric(
+                pd.Series(np.asarray(easting_m, dtype=object)), errors="coerce"
+            ).to_numpy(dtype="float64"),
+            "northing_m": pd.to_numeric(
+                pd.Series(np.asarray(northing_m, dtype=object)), errors="coerce"
+            ).to_numpy(dtype="float64"),
+            "town_raw": _labels(towns, n_rows, "towns").to_numpy(),
+        }
+    )
+    codes, cleaned = map_unique(
+        points["raw"], lambda v: None if is_missing(v) else strip_police_prefix(str(v))
+    )
+    points["name"] = object_column(cleaned, codes, points.index)
+    codes, keys = map_unique(points["name"], normalise_street)
+    points["street_key"] = object_column(keys, codes, points.index)
+    codes, town_keys = map_unique(points["town_raw"], normalise_town)
+    points["town_key"] = object_column(town_keys, codes, points.index)
+    usable = points["street_key"].notna() & points[
+        ["easting_m", "northing_m"]
+    ].notna().all(axis=1)
+    return points.loc[usable].reset_index(drop=True)
+
+
+def _group_streets(points: pd.DataFrame) -> pd.DataFrame:
+    """One row per (street key, town key): location, n_points, spread_m."""
+    group_keys = ["street_key", "town_key"]
+    labels = (
+        points.groupby(group_keys, dropna=False, sort=True)
+        .agg(street=("name", lambda s: _tidy_display(s.value_counts().index[0])))
+        .reset_index()
+    )
+    town_names = points.groupby("town_key")["town_raw"].agg(_first_town)
+    labels["town"] = labels["town_key"].map(town_names)
+    distinct = points.drop_duplicates([*group_keys, "easting_m", "northing_m"])
+    grouped = distinct.groupby(group_keys, dropna=False, sort=True)
+    centre_e = grouped["easting_m"].transform("mean")
+    centre_n = grouped["northing_m"].transform("mean")
+    to_centre_m = np.hypot(
+        distinct["easting_m"] - centre_e, distinct["northing_m"] - centre_n
+    )
+    nearest = to_centre_m.groupby(
+        [distinct[k] for k in group_keys], dropna=False
+    ).idxmin()
+    location = distinct.loc[
+        nearest.to_numpy(), [*group_keys, "easting_m", "northing_m"]
+    ]
+    merged = distinct[[*group_keys, "easting_m", "northing_m"]].merge(
+        location, on=group_keys, suffixes=("", "_loc")
+    )
+    merged["distance_m"] = np.hypot(
+        merged["easting_m"] - merged["easting_m_loc"],
+        merged["northing_m"] - merged["northing_m_loc"],
+    )
+    stats = (
+        merged.groupby(group_keys, dropna=False, sort=True)
+        .agg(n_points=("distance_m", "size"), spread_m=("distance_m", "max"))
+        .reset_index()
+    )
+    streets = labels.merge(location, on=group_keys).merge(stats, on=group_keys)
+    streets["town_key"] = (
+        streets["town_key"].astype(object).where(streets["town_key"].notna(), None)
+    )
+    streets["town"] = (
+        streets["town"].astype(object).where(streets["town"].notna(), None)
+    )
+    return streets.loc[:, STREET_COLUMNS]
+
+
+def _first_town(towns: pd.Series) -> str | None:
+    """Display name of a group's town: the most common spelling, stripped."""
+    given = towns.dropna()
+    if given.empty:
+        return None
+    return " ".join(str(given.value_counts().index[0]).split())
