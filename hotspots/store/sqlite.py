@@ -112,7 +112,8 @@ class SQLiteStore:
                 before = conn.total_changes
                 placeholders = ", ".join("?" * len(INCIDENT_COLUMNS))
                 conn.executemany(
-                    f"INSERT OR IGNORE INTO incidents VALUES ({placeholders})",
+                    f"INSERT INTO incidents VALUES ({placeholders}) "
+                    "ON CONFLICT (incident_id) DO NOTHING",
                     _rows(rows, INCIDENT_COLUMNS),
                 )
                 stored = conn.total_changes - before
