@@ -167,7 +167,7 @@ def test_a_file_that_fails_mid_way_leaves_nothing_behind(
     good = _write(tmp_path / "a.csv", ASB_AT_GUILDHALL)
     bad = tmp_path / "b.csv"
     bad.write_text("not,a,police,file\n1,2,3,4\n")
-    with pytest.raises(IngestError, match="b.csv"):
+    with pytest.raises(IngestError, match=r"b\.csv"):
         ingest_paths([good, bad], store)
     assert store.count() == 1  # the good file before it landed whole
     assert len(store.batches()) == 1
