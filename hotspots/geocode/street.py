@@ -67,6 +67,7 @@ STREET_ABBREVIATIONS: dict[str, str] = {
     "hwy": "highway",
 }
 SAINT = "saint"
+NO_TOWN = ""  # town key of points without a town, while grouping
 QUERY_SLOT = "<street>"  # in cached error texts, replaced by the query
 
 # Place categories police.uk uses instead of a street name, as found in the
@@ -391,14 +392,15 @@ class StreetGazetteer:
             street_series, use_na_sentinel=False
         )
         town_codes, town_uniques = pd.factorize(town_series, use_na_sentinel=False)
+        n_towns = max(len(town_uniques), 1)
         pair_codes, pairs = pd.factorize(
-            street_codes.astype(np.int64) * (len(town_uniques) + 1) + town_codes
+            street_codes.astype(np.int64) * n_towns + town_codes
         )
         cache: dict[tuple[str | None, str | None], _Match] = {}
         matches = []
         for pair in pairs:
-            street = street_uniques[pair // (len(town_uniques) + 1)]
-            town = town_uniques[pair % (len(town_uniques) + 1)]
+            street = street_uniques[pair // n_towns]
+            town = town_uniques[pair % n_towns]
             matches.append(self._resolve(street, town, min_score, cache))
         return _matches_frame(matches, pair_codes, street_series.index)
 
@@ -410,8 +412,10 @@ class StreetGazetteer:
         cache: dict[tuple[str | None, str | None], _Match],
     ) -> _Match:
         """Answer one distinct raw query (names the raw input in messages)."""
-        if is_missing(street) or not isinstance(street, str):
+        if is_missing(street):
             return _Match(error="no street given")
+        if not isinstance(street, str):
+            return _Match(error=f"street name must be text, not {street!r}")
         if _is_category(street):
             return _Match(
                 error=f"{street!r} is a police.uk place category, not a street"
@@ -564,47 +568,48 @@ def _points_frame(
 
 def _group_streets(points: pd.DataFrame) -> pd.DataFrame:
     """One row per (street key, town key): location, n_points, spread_m."""
-    group_keys = ["street_key", "town_key"]
-    labels = (
-        points.groupby(group_keys, dropna=False, sort=True)
-        .agg(street=("name", lambda s: _tidy_display(s.value_counts().index[0])))
-        .reset_index()
+    points = points.assign(town_key=points["town_key"].fillna(NO_TOWN))
+    group = points.groupby(["street_key", "town_key"], sort=True).ngroup()
+    labels = points.groupby(group).agg(
+        street_key=("street_key", "first"),
+        town_key=("town_key", "first"),
+        street=("name", _most_common_name),
     )
     town_names = points.groupby("town_key")["town_raw"].agg(_first_town)
-    labels["town"] = labels["town_key"].map(town_names)
-    distinct = points.drop_duplicates([*group_keys, "easting_m", "northing_m"])
-    grouped = distinct.groupby(group_keys, dropna=False, sort=True)
-    centre_e = grouped["easting_m"].transform("mean")
-    centre_n = grouped["northing_m"].transform("mean")
+    distinct = points.assign(group=group).drop_duplicates(
+        ["group", "easting_m", "northing_m"]
+    )
+    location = _nearest_to_centroid(distinct)
+    offset_e = distinct["easting_m"] - distinct["group"].map(location["easting_m"])
+    offset_n = distinct["northing_m"] - distinct["group"].map(location["northing_m"])
+    to_location_m = np.hypot(offset_e, offset_n).groupby(distinct["group"])
+    streets = labels.join(location).assign(
+        n_points=to_location_m.size(), spread_m=to_location_m.max()
+    )
+    no_town = streets["town_key"].eq(NO_TOWN)
+    streets["town"] = streets["town_key"].map(town_names).astype(object)
+    streets["town"] = streets["town"].where(~no_town & streets["town"].notna(), None)
+    streets["town_key"] = streets["town_key"].astype(object).where(~no_town, None)
+    return streets.reset_index(drop=True).loc[:, STREET_COLUMNS]
+
+
+def _nearest_to_centroid(distinct: pd.DataFrame) -> pd.DataFrame:
+    """Per group, the member point nearest to the centroid of the members."""
+    by_group = distinct.groupby("group")
     to_centre_m = np.hypot(
-        distinct["easting_m"] - centre_e, distinct["northing_m"] - centre_n
+        distinct["easting_m"] - by_group["easting_m"].transform("mean"),
+        distinct["northing_m"] - by_group["northing_m"].transform("mean"),
     )
-    nearest = to_centre_m.groupby(
-        [distinct[k] for k in group_keys], dropna=False
-    ).idxmin()
-    location = distinct.loc[
-        nearest.to_numpy(), [*group_keys, "easting_m", "northing_m"]
-    ]
-    merged = distinct[[*group_keys, "easting_m", "northing_m"]].merge(
-        location, on=group_keys, suffixes=("", "_loc")
-    )
-    merged["distance_m"] = np.hypot(
-        merged["easting_m"] - merged["easting_m_loc"],
-        merged["northing_m"] - merged["northing_m_loc"],
-    )
-    stats = (
-        merged.groupby(group_keys, dropna=False, sort=True)
-        .agg(n_points=("distance_m", "size"), spread_m=("distance_m", "max"))
-        .reset_index()
-    )
-    streets = labels.merge(location, on=group_keys).merge(stats, on=group_keys)
-    streets["town_key"] = (
-        streets["town_key"].astype(object).where(streets["town_key"].notna(), None)
-    )
-    streets["town"] = (
-        streets["town"].astype(object).where(streets["town"].notna(), None)
-    )
-    return streets.loc[:, STREET_COLUMNS]
+    nearest_rows = to_centre_m.groupby(distinct["group"]).idxmin()
+    chosen = distinct.loc[nearest_rows.to_numpy(), ["easting_m", "northing_m"]]
+    return chosen.set_axis(nearest_rows.index, axis=0)
+
+
+def _most_common_name(names: pd.Series) -> str:
+    """The spelling used most often in a group (ties: the longest), for display."""
+    counts = names.value_counts()
+    best = max(counts.index, key=lambda name: (counts[name], len(name), name))
+    return _tidy_display(str(best))
 
 
 def _first_town(towns: pd.Series) -> str | None:

@@ -200,6 +200,7 @@ def test_no_match_error_names_the_input_and_the_best_candidate(
         (None, "no street given"),
         ("  ", "no street given"),
         ("...", "no street name in '...'"),
+        (42, "street name must be text, not 42"),
         ("Supermarket", "'Supermarket' is a police.uk place category, not a street"),
     ],
 )
@@ -327,3 +328,36 @@ def test_normalise_street() -> None:
     assert normalise_street("Hilsea  Gdns") == "hilsea gardens"
     assert normalise_street("On or near A3") == "a3"
     assert normalise_street(None) is None
+
+
+def test_gazetteer_without_towns(police_points: pd.DataFrame) -> None:
+    gazetteer = StreetGazetteer.from_points(
+        police_points["location"],
+        police_points["easting_m"],
+        police_points["northing_m"],
+    )
+    assert gazetteer.towns == []
+    assert gazetteer.streets["town"].isna().all()
+    found = gazetteer.geocode(["Elm Grove"], "Southsea").iloc[0]
+    assert found["matched_street"] == "Elm Grove" and found["matched_town"] is None
+    assert found["note"] == "town 'Southsea' is not in the gazetteer; ignored"
+
+
+def test_small_gazetteer_grouping_and_ties() -> None:
+    """Spellings are grouped; unusable rows skipped; equal fuzzy scores refused."""
+    gazetteer = StreetGazetteer.from_points(
+        ["High St", "On or near High Street", "Oak Lane", "Yak Lane", None, "Ash Lane"],
+        [0.0, 300.0, 1_000.0, 2_000.0, 5.0, np.nan],
+        [0.0, 400.0, 0.0, 0.0, 5.0, 0.0],
+    )
+    streets = gazetteer.streets.set_index("street_key")
+    assert sorted(streets.index) == ["high street", "oak lane", "yak lane"]
+    assert streets.at["high street", "street"] == "High Street"  # tie: longest
+    assert streets.at["high street", "n_points"] == 2
+    assert streets.at["high street", "spread_m"] == 500.0  # 300-400-500 triangle
+    found = gazetteer.geocode(["Xak Lane", "Oak Ln", "High St"])
+    assert found["error"].iloc[0] == (
+        "ambiguous street name: 'Xak Lane' matches 'Oak Lane' and 'Yak Lane' "
+        "equally well (score 88)"
+    )
+    assert found["matched_street"].iloc[1:].tolist() == ["Oak Lane", "High Street"]
