@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from hotspots.ingest import ingest_paths
+from hotspots.settings import Settings
+from hotspots.store import open_store
+from tests.conftest import PORTSMOUTH_CSV
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    url = f"sqlite:///{tmp_path_factory.mktemp('api') / 'api.db'}"
+    ingest_paths([PORTSMOUTH_CSV], open_store(url))
+    return TestClient(create_app(Settings(database_url=url)))
+
+
+def test_health_reports_store_contents(client: TestClient) -> None:
+    body = client.get("/api/v1/health").json()
+    assert body == {"status": "ok", "incidents": 17950, "data_version": 1}
+
+
+def test_batches_lists_ingested_files(client: TestClient) -> None:
+    batches = client.get("/api/v1/batches").json()
+    assert len(batches) == 1
+    assert batches[0]["rows_stored"] == 17950
+    assert Path(batches[0]["file_name"]).name == PORTSMOUTH_CSV.name
+
+
+def test_map_page_shows_wards_with_counts(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "Incidents per ward" in page.text
+    assert "Charles Dickens" in page.text  # a Portsmouth ward name in the GeoJSON
