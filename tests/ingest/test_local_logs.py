@@ -1,4 +1,4 @@
-"""The synthetic local logs through their mapping files: postcodes, streets, grid refs."""
+"""The synthetic local logs through their mapping files."""
 
 from __future__ import annotations
 
