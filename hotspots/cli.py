@@ -15,6 +15,7 @@ from rich.table import Table
 
 from hotspots.errors import HotspotError
 from hotspots.ingest import IngestOptions, IngestReport, ingest_paths
+from hotspots.layers import LayerRequest, compute_layer
 from hotspots.readers.mapping import read_mapping
 from hotspots.sample import SAMPLE_PATHS
 from hotspots.settings import Settings
@@ -156,6 +157,81 @@ def batches() -> None:
     for row in frame.itertuples(index=False):
         table.add_row(*(str(v) for v in row))
     Console().print(table)
+
+
+def _parse_params(pairs: list[str]) -> dict[str, object]:
+    """``KEY=VALUE`` pairs with numbers and true/false converted."""
+    params: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.strip():
+            raise typer.BadParameter(
+                f"expected KEY=VALUE, got {pair!r}", param_hint="--param"
+            )
+        value: object = text
+        if text.lower() in ("true", "false"):
+            value = text.lower() == "true"
+        else:
+            for kind in (int, float):
+                try:
+                    value = kind(text)
+                    break
+                except ValueError:
+                    continue
+        params[key.strip()] = value
+    return params
+
+
+@app.command()
+def layer(
+    method: Annotated[
+        str, typer.Argument(help="grid, kde, gistar, dbscan or hdbscan.")
+    ],
+    out: Annotated[Path, typer.Option(help="GeoJSON file to write (WGS84).")],
+    theme: Annotated[
+        str | None, typer.Option(help="asb, violence, drugs, alcohol or other.")
+    ] = None,
+    month_from: Annotated[
+        str | None, typer.Option("--from", help="First month, YYYY-MM.")
+    ] = None,
+    month_to: Annotated[
+        str | None, typer.Option("--to", help="Last month, YYYY-MM.")
+    ] = None,
+    area: Annotated[
+        str | None, typer.Option(help="Ward or LSOA code or name (default: city).")
+    ] = None,
+    cell_size_m: Annotated[float | None, typer.Option(help="Cell size, m.")] = None,
+    bandwidth_m: Annotated[float | None, typer.Option(help="KDE bandwidth, m.")] = None,
+    distance_m: Annotated[
+        float | None, typer.Option(help="Gi* distance band, m.")
+    ] = None,
+    eps_m: Annotated[float | None, typer.Option(help="DBSCAN radius, m.")] = None,
+    param: Annotated[
+        list[str] | None, typer.Option(help="Any other method parameter, KEY=VALUE.")
+    ] = None,
+) -> None:
+    """Compute a hotspot layer from the store and write it as GeoJSON."""
+    explicit = {
+        "cell_size_m": cell_size_m,
+        "bandwidth_m": bandwidth_m,
+        "distance_m": distance_m,
+        "eps_m": eps_m,
+    }
+    params = {k: v for k, v in explicit.items() if v is not None}
+    params.update(_parse_params(param or []))
+    request = LayerRequest(method, theme, month_from, month_to, area, params)
+    try:
+        collection = compute_layer(_store(Settings()), request)
+    except (HotspotError, TypeError) as exc:
+        _err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(code=2) from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(collection), encoding="utf-8")
+    console = Console()
+    auto = set(collection.get("auto", []))
+    console.print(f"Wrote {len(collection['features']):,} features to {out}")
+    for key, value in collection.get("parameters", {}).items():
+        console.print(f"  {key} = {value}{' (auto)' if key in auto else ''}")
 
 
 @app.command()

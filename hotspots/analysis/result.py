@@ -14,7 +14,7 @@ __all__ = ["HotspotResult"]
 
 @dataclass(frozen=True)
 class HotspotResult:
-    """Cells or cluster polygons from one hotspot method, with everything used to make them.
+    """Cells or cluster polygons from one hotspot method, and how they were made.
 
     Attributes
     ----------
