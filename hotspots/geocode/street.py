@@ -499,7 +499,7 @@ def _no_match_message(
     name, score = gazetteer._display(best[0][0]), best[0][1]
     return (
         f"no street in the gazetteer matches {QUERY_SLOT}{where} "
-        f"(best {name!r}, score {score:.0f} < {min_score:g})"
+        f"(best {name!r}, score {score:.1f} < {min_score:g})"
     )
 
 

@@ -178,7 +178,7 @@ def test_min_score_rejects_a_weak_match(gazetteer: StreetGazetteer) -> None:
     found = gazetteer.geocode(["Albrt Road"], min_score=99).iloc[0]
     assert found["error"] == (
         "no street in the gazetteer matches 'Albrt Road' "
-        "(best 'Albert Road', score 95 < 99)"
+        "(best 'Albert Road', score 95.2 < 99)"
     )
     assert np.isnan(found["easting_m"])
 
