@@ -1,0 +1,72 @@
+"""Computed layers cached by (request, parameters, data version).
+
+A new ingest bumps the store's data version, so a cached layer from older data is
+never served: the version is part of the key. Entries are evicted least recently
+used first. The cache also hands out the ETag for a layer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from hotspots.layers import LayerRequest, compute_layer
+from hotspots.store import IncidentStore
+
+__all__ = ["CachedLayer", "LayerCache"]
+
+
+class CachedLayer:
+    """A computed layer: the GeoJSON dict, its serialised bytes and ETag."""
+
+    __slots__ = ("body", "etag", "layer")
+
+    def __init__(self, layer: dict[str, Any]) -> None:
+        self.layer = layer
+        self.body = json.dumps(layer, separators=(",", ":")).encode("utf-8")
+        self.etag = '"' + hashlib.blake2b(self.body, digest_size=12).hexdigest() + '"'
+
+
+class LayerCache:
+    """A thread-safe LRU of computed layers."""
+
+    def __init__(self, max_entries: int = 256) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, CachedLayer] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def key(request: LayerRequest, data_version: int) -> str:
+        """The cache key: every field of the request plus the data version."""
+        fields = {
+            "method": request.method.lower(),
+            "theme": request.theme,
+            "from": request.month_from,
+            "to": request.month_to,
+            "area": request.area,
+            "parameters": sorted((k, repr(v)) for k, v in request.parameters.items()),
+            "data_version": data_version,
+        }
+        return json.dumps(fields, sort_keys=True, default=str)
+
+    def get(self, store: IncidentStore, request: LayerRequest) -> CachedLayer:
+        """The layer for ``request`` on the store's current data, computed once."""
+        key = self.key(request, store.data_version())
+        with self._lock:
+            cached = self._entries.get(key)
+            if cached is not None:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return cached
+        computed = CachedLayer(compute_layer(store, request))
+        with self._lock:
+            self.misses += 1
+            self._entries[key] = computed
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return computed
