@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from api.cache import LayerCache
 from api.routes import maps, status
 from hotspots import __version__
 from hotspots.errors import HotspotError
@@ -24,6 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = open_store(settings.store_url())
+    app.state.layers = LayerCache()
     app.include_router(status.router)
     app.include_router(maps.router)
 

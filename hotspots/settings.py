@@ -47,6 +47,15 @@ class Settings(BaseSettings):
         description="Points this close outside the (coast-clipped) boundaries are "
         "given the nearest area.",
     )
+    tiles: str = Field(
+        default="none",
+        description="Basemap tile URL template for the map, or 'none' (no request "
+        "leaves the machine; boundaries and labels still drawn).",
+    )
+    tiles_attribution: str = Field(
+        default="",
+        description="Attribution shown for the basemap tiles.",
+    )
     host: str = Field(default="127.0.0.1", description="Address the service binds.")
     port: int = Field(default=8000, description="Port the service listens on.")
 

@@ -118,6 +118,10 @@ class IncidentStore(Protocol):
         """Number of stored incidents."""
         ...
 
+    def months(self) -> list[str]:
+        """Months (``YYYY-MM``) that have incidents, oldest first."""
+        ...
+
     def close(self) -> None:
         """Release connections."""
         ...

@@ -202,6 +202,14 @@ class SQLiteStore:
         with self._connect() as conn:
             return int(conn.execute("SELECT COUNT(*) FROM incidents").fetchone()[0])
 
+    def months(self) -> list[str]:
+        """Months (``YYYY-MM``) that have incidents, oldest first."""
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT month FROM incidents WHERE month != '' ORDER BY month"
+            ).fetchall()
+        return [str(r[0]) for r in rows]
+
     def close(self) -> None:
         """Nothing to release: connections live only for one call."""
 
