@@ -1,1 +1,30 @@
-"""Hotspot analysis on incident points in British National Grid metres (pure, no I/O)."""
+"""Hotspot analysis on incident points in British National Grid metres (pure, no I/O).
+
+Methods (see :mod:`hotspots.analysis.registry`): ``grid`` counts, ``kde`` (exact
+quartic kernel density) and ``gistar`` (Getis-Ord Gi*), each returning a
+:class:`HotspotResult`; :func:`to_geojson` serialises one for the web.
+"""
+
+from hotspots.analysis.geojson import to_geojson
+from hotspots.analysis.gistar import gistar, gistar_z
+from hotspots.analysis.grid import Grid, count_points, grid_counts, make_grid
+from hotspots.analysis.kde import kde, kde_surface
+from hotspots.analysis.polygons import hotspot_polygons
+from hotspots.analysis.registry import METHODS, get_method
+from hotspots.analysis.result import HotspotResult
+
+__all__ = [
+    "METHODS",
+    "Grid",
+    "HotspotResult",
+    "count_points",
+    "get_method",
+    "gistar",
+    "gistar_z",
+    "grid_counts",
+    "hotspot_polygons",
+    "kde",
+    "kde_surface",
+    "make_grid",
+    "to_geojson",
+]

@@ -3,8 +3,9 @@
 A grid is square (default) or hexagonal, its origin aligned to multiples of the
 cell size so that the same cell has the same ``cell_id`` in every run and period.
 With a study area the grid covers the area's bounding box and keeps the cells that
-intersect the area (whole, or trimmed with ``clip=True``); without one it covers
-the points' bounding box.
+share some area with it (touching its edge is not enough), whole by default or
+trimmed to the boundary with ``clip=True``; without one it covers the points'
+bounding box.
 
 Cell ids
 --------
@@ -274,16 +275,16 @@ def make_grid(
     shapely.prepare(target)
     if shape == "hex":
         mask = np.zeros((nrows, ncols), dtype=bool)
-        mask[grid.mask] = shapely.intersects(target, grid.geometries())
+        mask[grid.mask] = _overlaps_area(target, grid.geometries())
     else:
         mask = _square_mask(grid, target)
     return Grid(shape, c, i0, j0, ncols, nrows, mask, area)
 
 
 def _square_mask(grid: Grid, area: BaseGeometry) -> NDArray[np.bool_]:
-    """Cells intersecting ``area``: centre inside, or crossed by the boundary.
+    """Cells overlapping ``area``: centre inside, or crossed by the boundary.
 
-    A cell meets the area iff its centre is inside or the boundary passes
+    A cell overlaps the area iff its centre is inside or the boundary passes
     through it. Boundary cells are found from the boundary densified to c/2
     (every boundary point is within c/4 of a vertex, so its cell is within one
     cell of a vertex's cell) and confirmed with an exact box test.
@@ -300,8 +301,13 @@ def _square_mask(grid: Grid, area: BaseGeometry) -> NDArray[np.bool_]:
     near = ndimage.binary_dilation(near, structure=np.ones((3, 3), dtype=bool))
     rr, cc = np.nonzero(near & ~mask)
     x0, y0 = (grid.i0 + cc) * c, (grid.j0 + rr) * c
-    mask[rr, cc] = shapely.intersects(area, shapely.box(x0, y0, x0 + c, y0 + c))
+    mask[rr, cc] = _overlaps_area(area, shapely.box(x0, y0, x0 + c, y0 + c))
     return mask
+
+
+def _overlaps_area(area: BaseGeometry, cells: NDArray[np.object_]) -> NDArray:
+    """Cells sharing some area with ``area`` (touching its boundary is not enough)."""
+    return shapely.intersects(area, cells) & ~shapely.touches(area, cells)
 
 
 def bin_points(

@@ -1,0 +1,33 @@
+"""Benjamini-Hochberg thresholds and ArcGIS-style bins."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hotspots.analysis.significance import bh_threshold, confidence_bins, two_sided_p
+
+
+def test_two_sided_p():
+    np.testing.assert_allclose(
+        two_sided_p([0.0, 1.959963984540054, -2.5758293035489]), [1, 0.05, 0.01]
+    )
+
+
+def test_bh_threshold_by_hand():
+    # m = 10, alpha = 0.05: k * 0.005 = 0.005, 0.010, 0.015, 0.020, ...
+    p = np.array([0.001, 0.008, 0.014, 0.03, 0.04, 0.2, 0.5, 0.6, 0.8, 0.9])
+    # p_(3) = 0.014 <= 0.015, p_(4) = 0.03 > 0.020, p_(5) = 0.04 > 0.025, ...
+    assert bh_threshold(p, 0.05) == 0.014
+    assert bh_threshold(p, 0.01) == 0.001  # 0.008 > 2 * 0.001
+    assert bh_threshold(np.array([0.5, 0.9]), 0.05) == -1.0
+    assert bh_threshold(np.array([0.02, np.nan]), 0.05) == 0.02  # NaN not a test
+
+
+def test_fdr_bins_are_stricter():
+    z = np.array([3.5, 2.7, 2.1, 1.8, -2.0, 0.3, 0.1, -0.2, 0.5, 0.0])
+    p = two_sided_p(z)
+    plain = confidence_bins(z, p)
+    fdr = confidence_bins(z, p, fdr=True)
+    assert plain.tolist() == [3, 3, 2, 1, -2, 0, 0, 0, 0, 0]
+    assert np.all(np.abs(fdr) <= np.abs(plain))
+    assert fdr[0] == 3 and fdr[3] == 0
