@@ -50,6 +50,9 @@ class LayerCache:
             "to": request.month_to,
             "area": request.area,
             "parameters": sorted((k, repr(v)) for k, v in request.parameters.items()),
+            "categories": sorted(request.categories),
+            "bbox": request.bbox_wgs84,
+            "excluded_flags": sorted(request.excluded_flags),
             "data_version": data_version,
         }
         return json.dumps(fields, sort_keys=True, default=str)

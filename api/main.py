@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from api.cache import LayerCache
-from api.routes import maps, status
+from api.errors import install_error_handlers
+from api.routes import areas, boundaries, incidents, layers, maps, status
 from hotspots import __version__
-from hotspots.errors import HotspotError
 from hotspots.settings import Settings
 from hotspots.store import open_store
 
@@ -26,11 +25,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = open_store(settings.store_url())
     app.state.layers = LayerCache()
-    app.include_router(status.router)
-    app.include_router(maps.router)
-
-    @app.exception_handler(HotspotError)
-    def hotspot_error(request: Request, exc: HotspotError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
+    for module in (status, layers, incidents, boundaries, areas, maps):
+        app.include_router(module.router)
+    install_error_handlers(app)
 
     return app

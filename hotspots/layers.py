@@ -9,7 +9,8 @@ area and the data version the layer was computed from.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import inspect
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,8 +22,9 @@ import shapely
 from boundaries.io import read_boundaries
 from hotspots.analysis.geojson import to_geojson
 from hotspots.analysis.registry import get_method
-from hotspots.crs import BNG
+from hotspots.crs import BNG, wgs84_to_bng
 from hotspots.errors import EmptyInputError, InvalidParameterError
+from hotspots.schema import FLAG_COLUMNS
 from hotspots.store import IncidentQuery, IncidentStore
 from hotspots.themes import parse_theme
 
@@ -37,16 +39,45 @@ class LayerRequest:
     theme: str | None = None
     month_from: str | None = None
     month_to: str | None = None
-    area: str | None = None  # ward or LSOA code or name; None = the whole city
+    area: str | None = None  # ward/LSOA codes or names, comma-separated; None = city
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    categories: tuple[str, ...] = ()  # source categories, on top of the theme
+    bbox_wgs84: tuple[float, float, float, float] | None = None  # lon/lat box
+    excluded_flags: tuple[str, ...] = ()  # e.g. sensitive flags for public callers
 
 
-def study_area(area: str | None) -> tuple[shapely.Geometry, dict[str, str]]:
-    """The polygon (EPSG:27700) of a ward or LSOA code/name, or the whole city."""
-    if area is None or area.strip().lower() in ("", "city", "portsmouth"):
-        wards = read_boundaries("ward")
-        return wards.union_all(), {"code": "E06000044", "name": "Portsmouth"}
-    wanted = area.strip().casefold()
+def study_area(
+    area: str | None, bbox_wgs84: tuple[float, float, float, float] | None = None
+) -> tuple[shapely.Geometry, dict[str, str]]:
+    """The polygon (EPSG:27700) of ward/LSOA codes or names, a box, or the city.
+
+    ``area`` may list several areas separated by commas; their union is used.
+    A ``bbox_wgs84`` (min lon, min lat, max lon, max lat) is intersected with it.
+    """
+    names = [a.strip() for a in (area or "").split(",") if a.strip()]
+    if not names or [n.lower() for n in names] in (["city"], ["portsmouth"]):
+        geometry = read_boundaries("ward").union_all()
+        info = {"code": "E06000044", "name": "Portsmouth"}
+    else:
+        found = [_one_area(name) for name in names]
+        geometry = shapely.union_all([g for g, _ in found])
+        info = {
+            "code": ",".join(i["code"] for _, i in found),
+            "name": ", ".join(i["name"] for _, i in found),
+        }
+    if bbox_wgs84 is not None:
+        geometry = geometry.intersection(_bbox_polygon(bbox_wgs84))
+        info["bbox"] = ",".join(f"{v:g}" for v in bbox_wgs84)
+        if geometry.is_empty:
+            raise InvalidParameterError(
+                f"bbox {info['bbox']} does not overlap {info['name']}; "
+                "give min lon, min lat, max lon, max lat in WGS84"
+            )
+    return geometry, info
+
+
+def _one_area(name: str) -> tuple[shapely.Geometry, dict[str, str]]:
+    wanted = name.casefold()
     for set_name in ("ward", "lsoa"):
         areas = read_boundaries(set_name)
         hit = areas[
@@ -55,14 +86,22 @@ def study_area(area: str | None) -> tuple[shapely.Geometry, dict[str, str]]:
         ]
         if len(hit):
             row = hit.iloc[0]
-            return row.geometry, {
-                "code": row["code"],
-                "name": row["name"],
-                "kind": set_name,
-            }
+            return row.geometry, {"code": row["code"], "name": row["name"]}
     raise InvalidParameterError(
-        f"unknown area {area!r}: give a ward or LSOA code (E05…/E01…) or name"
+        f"unknown area {name!r}: give a ward or LSOA code (E05…/E01…) or name"
     )
+
+
+def _bbox_polygon(bbox: tuple[float, float, float, float]) -> shapely.Geometry:
+    min_lon, min_lat, max_lon, max_lat = bbox
+    if not (min_lon < max_lon and min_lat < max_lat):
+        raise InvalidParameterError(
+            f"bbox {bbox} must be min lon, min lat, max lon, max lat (min < max)"
+        )
+    x, y = wgs84_to_bng(
+        [min_lon, max_lon, max_lon, min_lon], [min_lat, min_lat, max_lat, max_lat]
+    )
+    return shapely.Polygon(zip(x, y, strict=True))
 
 
 def incident_points(store: IncidentStore, request: LayerRequest) -> gpd.GeoDataFrame:
@@ -70,11 +109,17 @@ def incident_points(store: IncidentStore, request: LayerRequest) -> gpd.GeoDataF
     theme = parse_theme(request.theme).value if request.theme else None
     query = IncidentQuery(
         themes=[theme] if theme else [],
+        categories=request.categories,
         month_from=request.month_from,
         month_to=request.month_to,
-        columns=("incident_id", "category", "theme", "month", "easting", "northing"),
-    )
+        columns=(
+            "incident_id", "category", "theme", "month", "easting", "northing",
+            *FLAG_COLUMNS,
+        ),
+    )  # fmt: skip
     frame = store.incidents(query)
+    for flag in request.excluded_flags:
+        frame = frame[~frame[flag]]
     return gpd.GeoDataFrame(
         frame.drop(columns=["easting", "northing"]),
         geometry=gpd.points_from_xy(frame["easting"], frame["northing"]),
@@ -85,7 +130,7 @@ def incident_points(store: IncidentStore, request: LayerRequest) -> gpd.GeoDataF
 def compute_layer(store: IncidentStore, request: LayerRequest) -> dict[str, Any]:
     """Run the request's method on the store's incidents; GeoJSON in WGS84."""
     method = get_method(request.method)
-    area, area_info = study_area(request.area)
+    area, area_info = study_area(request.area, request.bbox_wgs84)
     points = incident_points(store, request)
     inside = points[points.within(area)] if len(points) else points
     context = {
@@ -96,14 +141,38 @@ def compute_layer(store: IncidentStore, request: LayerRequest) -> dict[str, Any]
         "area_code": area_info["code"],
         "area_name": area_info["name"],
         "data_version": store.data_version(),
+        "categories": list(request.categories) or "all",
+        "excluded_flags": list(request.excluded_flags),
     }
     if inside.empty:
-        raise EmptyInputError(
-            f"no {context['theme']} incidents in {area_info['name']} between "
-            f"{context['period_from']} and {context['period_to']}"
+        period = (
+            f"{request.month_from or 'the first month'} to "
+            f"{request.month_to or 'the latest month'}"
         )
+        raise EmptyInputError(
+            f"no {context['theme']} incidents in {area_info['name']} from {period}; "
+            "choose another period, theme or area"
+        )
+    _check_parameters(request.method, method, request.parameters)
     result = method(inside, area=area, **dict(request.parameters))
     return to_geojson(result, extra_parameters=context)
+
+
+def _check_parameters(
+    name: str, method: Callable[..., Any], parameters: Mapping[str, Any]
+) -> None:
+    """Refuse parameters the method does not take, listing the ones it does."""
+    accepted = [
+        p.name
+        for p in inspect.signature(method).parameters.values()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name != "area"
+    ]
+    unknown = sorted(set(parameters) - set(accepted))
+    if unknown:
+        raise InvalidParameterError(
+            f"parameter(s) {', '.join(unknown)} do not apply to method {name!r}; "
+            f"it takes: {', '.join(accepted)}"
+        )
 
 
 def _edge(points: pd.DataFrame, pick: Any) -> str | None:

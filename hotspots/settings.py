@@ -56,8 +56,27 @@ class Settings(BaseSettings):
         default="",
         description="Attribution shown for the basemap tiles.",
     )
+    default_role: Literal["public", "partner", "analyst"] = Field(
+        default="public",
+        description="Role of API callers without a key (see hotspots/access.py).",
+    )
+    api_keys: str = Field(
+        default="",
+        description="API keys and their roles: 'KEY1=analyst,KEY2=partner', sent by "
+        "clients in the X-API-Key header.",
+    )
     host: str = Field(default="127.0.0.1", description="Address the service binds.")
     port: int = Field(default=8000, description="Port the service listens on.")
+
+    def role_for_key(self, key: str | None) -> str | None:
+        """The role an API key grants; ``default_role`` without a key, None if bad."""
+        if not key:
+            return self.default_role
+        for entry in self.api_keys.split(","):
+            known, sep, role = entry.strip().partition("=")
+            if sep and known.strip() == key:
+                return role.strip()
+        return None
 
     def store_url(self) -> str:
         """The store URL in force: ``database_url`` or the data dir's SQLite file."""

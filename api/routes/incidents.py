@@ -1,0 +1,94 @@
+"""Incidents for map display: counted per location, never raw points by default."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Response
+
+import geopandas as gpd
+
+from api.deps import PolicyDep, StoreDep
+from api.downloads import Format, download_response
+from api.features import points_collection
+from api.query import LayerFilters, layer_filters
+from hotspots.layers import study_area
+from hotspots.store import IncidentQuery
+from hotspots.summaries import incidents_per_location
+
+router = APIRouter(prefix="/api/v1", tags=["incidents"])
+
+RECORD_COLUMNS = (
+    "incident_id", "source", "category", "theme", "occurred_at",
+    "occurred_precision", "geocode_quality", "ward_code", "lsoa_code",
+)  # fmt: skip
+
+
+@router.get("/incidents")
+def get_incidents(
+    store: StoreDep,
+    policy: PolicyDep,
+    filters: Annotated[LayerFilters, Depends(layer_filters)],
+    level: str = "location",
+    format: Format = Format.GEOJSON,
+) -> Response:
+    """Incidents per location (``level=location``) or, for analysts, per record."""
+    if level not in ("location", "record"):
+        raise HTTPException(422, f"level {level!r}: use 'location' or 'record'")
+    if level == "record" and not policy.record_level:
+        raise HTTPException(403, f"role {policy.role} may not read record-level data")
+    frame = _select(store, filters, policy.excluded_flags)
+    if level == "record":
+        columns = RECORD_COLUMNS
+        frame = frame.assign(incident_id=frame["incident_id"].map("{:016x}".format))
+        collection = points_collection(frame, columns, id_column="incident_id")
+    else:
+        located = incidents_per_location(frame, min_count=policy.min_location_count)
+        located["location_id"] = (
+            located["easting"].round().astype(int).astype(str)
+            + "_"
+            + located["northing"].round().astype(int).astype(str)
+        )
+        collection = points_collection(
+            located, ["location_id", "n", "themes", "first_month", "last_month"],
+            id_column="location_id",
+        )  # fmt: skip
+        collection["withheld_incidents"] = located.attrs["withheld"]
+    collection["parameters"] = _parameters(store, filters, policy, level)
+    headers = {"Cache-Control": "private, max-age=60", "Vary": "X-API-Key"}
+    return download_response(collection, format, f"incidents_{level}", headers)
+
+
+def _select(store: Any, filters: LayerFilters, excluded: tuple[str, ...]) -> Any:
+    frame = store.incidents(
+        IncidentQuery(
+            themes=[filters.theme] if filters.theme else [],
+            categories=filters.categories,
+            month_from=filters.month_from,
+            month_to=filters.month_to,
+        )
+    )
+    for flag in excluded:
+        frame = frame[~frame[flag]]
+    if filters.area or filters.bbox:
+        area, _ = study_area(filters.area, filters.bbox)
+        points = gpd.points_from_xy(frame["easting"], frame["northing"])
+        frame = frame[points.within(area)]
+    return frame
+
+
+def _parameters(
+    store: Any, filters: LayerFilters, policy: Any, level: str
+) -> dict[str, Any]:
+    return {
+        "level": level,
+        "theme": filters.theme or "all",
+        "categories": list(filters.categories) or "all",
+        "period_from": filters.month_from,
+        "period_to": filters.month_to,
+        "area": filters.area or "city",
+        "role": policy.role.value,
+        "excluded_flags": list(policy.excluded_flags),
+        "min_location_count": policy.min_location_count,
+        "data_version": store.data_version(),
+    }

@@ -1,0 +1,91 @@
+"""Hotspot layers: GeoJSON (with parameters and data version), CSV, GeoPackage."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from api.deps import CacheDep, PolicyDep, StoreDep
+from api.downloads import Format, download_response
+from api.query import LayerFilters, layer_filters
+from hotspots.analysis.registry import METHODS
+from hotspots.errors import EmptyInputError
+from hotspots.layers import LayerRequest
+
+router = APIRouter(prefix="/api/v1/layers", tags=["layers"])
+
+Method = StrEnum("Method", {name: name for name in METHODS})  # type: ignore[misc]
+
+#: Layers are sensitive: browsers may keep them, shared proxies may not.
+CACHE_CONTROL = "private, max-age=300, must-revalidate"
+
+
+def method_parameters(
+    cell_size_m: Annotated[
+        float | None, Query(gt=0, description="Cell size, m")
+    ] = None,
+    bandwidth_m: Annotated[
+        float | None, Query(gt=0, description="KDE radius, m")
+    ] = None,
+    distance_m: Annotated[float | None, Query(gt=0, description="Gi* band, m")] = None,
+    fdr: Annotated[
+        bool | None, Query(description="Gi*: Benjamini-Hochberg bins")
+    ] = None,
+    permutations: Annotated[int | None, Query(ge=0, le=9999)] = None,
+    seed: Annotated[int | None, Query()] = None,
+    eps_m: Annotated[float | None, Query(gt=0, description="DBSCAN radius, m")] = None,
+    min_samples: Annotated[int | None, Query(ge=1)] = None,
+    min_cluster_size: Annotated[int | None, Query(ge=2)] = None,
+    top_percent: Annotated[float | None, Query(gt=0, le=100)] = None,
+    shape: Annotated[str | None, Query(description="grid: square or hex")] = None,
+) -> dict[str, Any]:
+    """The method parameters given in the query (others take the defaults)."""
+    given = dict(locals())
+    return {k: v for k, v in given.items() if v is not None}
+
+
+@router.get("/{method}")
+def get_layer(
+    method: Method,
+    request: Request,
+    store: StoreDep,
+    cache: CacheDep,
+    policy: PolicyDep,
+    filters: Annotated[LayerFilters, Depends(layer_filters)],
+    parameters: Annotated[dict[str, Any], Depends(method_parameters)],
+    format: Format = Format.GEOJSON,
+) -> Response:
+    """A hotspot layer for a theme/category, period and area, with every parameter."""
+    layer_request = LayerRequest(
+        method=str(method.value),
+        theme=filters.theme,
+        month_from=filters.month_from,
+        month_to=filters.month_to,
+        area=filters.area,
+        parameters=parameters,
+        categories=filters.categories,
+        bbox_wgs84=filters.bbox,
+        excluded_flags=policy.excluded_flags,
+    )
+    name = f"{method.value}_{filters.theme or 'all'}"
+    try:
+        cached = cache.get(store, layer_request)
+    except EmptyInputError as exc:
+        empty = {
+            "type": "FeatureCollection",
+            "features": [],
+            "note": str(exc),
+            "parameters": {
+                "method": method.value,
+                "data_version": store.data_version(),
+            },
+        }
+        return download_response(empty, format, name, {"Cache-Control": "no-store"})
+    headers = {"ETag": cached.etag, "Cache-Control": CACHE_CONTROL, "Vary": "X-API-Key"}
+    if request.headers.get("if-none-match") == cached.etag:
+        return Response(status_code=304, headers=headers)
+    if format is Format.GEOJSON:
+        return Response(cached.body, media_type="application/geo+json", headers=headers)
+    return download_response(cached.layer, format, name, headers)

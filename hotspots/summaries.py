@@ -1,0 +1,106 @@
+"""Aggregates that are safe to publish: counts per location, per area and month.
+
+Pure functions on incident frames (the store's schema); the caller applies the
+role's disclosure rules by choosing ``min_count`` and filtering flags first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hotspots.schema import Theme
+
+__all__ = ["area_summary", "incidents_per_location"]
+
+
+def incidents_per_location(frame: pd.DataFrame, *, min_count: int = 1) -> pd.DataFrame:
+    """Incidents counted per location (police.uk snap point, postcode centroid...).
+
+    Returns columns ``easting``, ``northing``, ``lon``, ``lat``, ``n``, ``themes``
+    (theme -> count) and ``months`` (first and last month). Locations with fewer
+    than ``min_count`` incidents are withheld; ``withheld`` in ``attrs`` says how
+    many incidents that hid.
+    """
+    if frame.empty:
+        out = pd.DataFrame(columns=["easting", "northing", "lon", "lat", "n", "themes"])
+        out.attrs["withheld"] = 0
+        return out
+    keys = ["easting", "northing"]
+    grouped = frame.groupby(keys, sort=True)
+    out = grouped.agg(
+        lon=("lon", "first"),
+        lat=("lat", "first"),
+        n=("theme", "size"),
+        first_month=("month", "min"),
+        last_month=("month", "max"),
+    ).reset_index()
+    themes = frame.groupby([*keys, "theme"]).size().unstack(fill_value=0)
+    out["themes"] = [
+        {t: int(c) for t, c in row.items() if c} for _, row in themes.iterrows()
+    ]
+    keep = out["n"] >= min_count
+    out.attrs["withheld"] = int(out.loc[~keep, "n"].sum())
+    return out[keep].reset_index(drop=True)
+
+
+def area_summary(
+    frame: pd.DataFrame, *, area_column: str, area_code: str
+) -> dict[str, Any]:
+    """Counts per theme and month for one area, its share of the city, its trend.
+
+    ``frame`` holds the city's incidents for the period (themes as stored; an
+    incident flagged alcohol-related counts under ``alcohol`` too). The trend is
+    the least-squares slope in incidents per month and the change of the last
+    three months against the three before.
+    """
+    months = sorted(m for m in frame["month"].unique() if m)
+    by_theme = _theme_rows(frame)
+    in_area = by_theme[by_theme[area_column] == area_code]
+    table = (
+        in_area.groupby(["theme", "month"]).size().unstack(fill_value=0)
+        .reindex(columns=months, fill_value=0)
+    )  # fmt: skip
+    city_totals = by_theme.groupby("theme").size()
+    themes: dict[str, Any] = {}
+    for theme in Theme:
+        series = (
+            table.loc[theme.value]
+            if theme.value in table.index
+            else pd.Series(0, index=months)
+        )
+        total = int(series.sum())
+        city = int(city_totals.get(theme.value, 0))
+        themes[theme.value] = {
+            "by_month": {m: int(v) for m, v in series.items()},
+            "total": total,
+            "city_total": city,
+            "share_of_city": round(total / city, 4) if city else None,
+            "trend_per_month": _slope(series.to_numpy(dtype=float)),
+            "last_3_vs_previous_3": _recent_change(series.to_numpy(dtype=float)),
+        }
+    return {"area_code": area_code, "months": months, "themes": themes}
+
+
+def _theme_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per (incident, theme); alcohol-flagged ones also count as alcohol."""
+    flagged = frame[frame["alcohol_related"] & (frame["theme"] != Theme.ALCOHOL.value)]
+    return pd.concat([frame, flagged.assign(theme=Theme.ALCOHOL.value)])
+
+
+def _slope(counts: np.ndarray) -> float | None:
+    if len(counts) < 2:
+        return None
+    x = np.arange(len(counts), dtype=float)
+    return round(float(np.polyfit(x, counts, 1)[0]), 4)
+
+
+def _recent_change(counts: np.ndarray) -> dict[str, Any] | None:
+    if len(counts) < 6:
+        return None
+    recent, previous = float(counts[-3:].sum()), float(counts[-6:-3].sum())
+    change = (recent - previous) / previous if previous else None
+    return {"last_3": int(recent), "previous_3": int(previous),
+            "change": None if change is None else round(change, 4)}  # fmt: skip
