@@ -3,12 +3,16 @@
 Methods (see :mod:`hotspots.analysis.registry`): ``grid`` counts, ``kde`` (exact
 quartic kernel density) and ``gistar`` (Getis-Ord Gi*), each returning a
 :class:`HotspotResult`; :func:`to_geojson` serialises one for the web.
+
+``kde`` and ``gistar`` are deliberately not re-exported here: the names would
+shadow their submodules (``import hotspots.analysis.kde`` would give the
+function). Use ``get_method("kde")`` or ``from hotspots.analysis.kde import kde``.
 """
 
 from hotspots.analysis.geojson import to_geojson
-from hotspots.analysis.gistar import gistar, gistar_z
+from hotspots.analysis.gistar import gistar_z
 from hotspots.analysis.grid import Grid, count_points, grid_counts, make_grid
-from hotspots.analysis.kde import kde, kde_surface
+from hotspots.analysis.kde import kde_surface
 from hotspots.analysis.polygons import hotspot_polygons
 from hotspots.analysis.registry import METHODS, get_method
 from hotspots.analysis.result import HotspotResult
@@ -19,11 +23,9 @@ __all__ = [
     "HotspotResult",
     "count_points",
     "get_method",
-    "gistar",
     "gistar_z",
     "grid_counts",
     "hotspot_polygons",
-    "kde",
     "kde_surface",
     "make_grid",
     "to_geojson",

@@ -92,10 +92,12 @@ __all__ = [
 BANDWIDTH_RULES = ("silverman", "sfhotspot")
 M2_PER_KM2 = 1e6
 #: Entries (points x straddle offsets) evaluated per chunk: fits in cache.
-STRADDLE_CHUNK_ENTRIES = 200_000
+STRADDLE_CHUNK_ENTRIES = 131_072
 #: Merge coincident points when a sample has fewer distinct locations than this.
 DEDUPE_DISTINCT_SHARE = 0.5
 DEDUPE_SAMPLE = 10_000
+#: Limit on the padded FFT grid (grid plus a bandwidth on each side), in cells.
+MAX_FFT_CELLS = 16_000_000
 
 
 def quartic_kernel(d: NDArray, bandwidth_m: float) -> NDArray[np.float64]:
@@ -219,17 +221,24 @@ def _dedupe(
 def _straddle_part(
     base: NDArray, amat: NDArray, bmat: NDArray, offs: NDArray, size: int
 ) -> NDArray:
-    """Scatter exact straddle contributions of row-sorted points into a buffer."""
+    """Scatter exact straddle contributions of row-sorted points into a buffer.
+
+    Work arrays are allocated once: fresh multi-megabyte temporaries per chunk
+    cost more (page faults) than the arithmetic.
+    """
     buf = np.zeros(size)
     chunk = max(64, STRADDLE_CHUNK_ENTRIES // max(1, offs.size))
     omin = int(offs.min())
+    gbuf = np.empty((chunk, offs.size))
+    tbuf = np.empty((chunk, offs.size), dtype=np.intp)
     for i in range(0, base.size, chunk):
         b = base[i : i + chunk]
-        g = amat[i : i + chunk] @ bmat  # sqrt(w) * (1 - |D - u|^2 / r^2)
+        g, tgt = gbuf[: b.size], tbuf[: b.size]
+        np.matmul(amat[i : i + chunk], bmat, out=g)  # sqrt(w) (1 - |D - u|^2/r^2)
         np.maximum(g, 0, out=g)
-        g *= g
+        np.multiply(g, g, out=g)
         lo = int(b.min()) + omin
-        tgt = (b - lo)[:, None] + offs[None, :]
+        np.add((b - lo)[:, None], offs[None, :], out=tgt)
         acc = np.bincount(tgt.ravel(), weights=g.ravel())
         buf[lo : lo + acc.size] += acc
     return buf
@@ -276,7 +285,10 @@ def _straddle(
                 lambda p: _straddle_part(base[p], amat[p], bmat, offs, size), parts
             )
         )
-    return np.sum(bufs, axis=0).reshape(shape)
+    total = bufs[0]
+    for extra in bufs[1:]:
+        total += extra
+    return total.reshape(shape)
 
 
 def kde_surface(
@@ -325,15 +337,22 @@ def kde_surface(
     out = np.zeros((grid.nrows, grid.ncols))
     if x.size == 0:
         return out
-    stencils, dy, dx = _stencils(k, r / c)
     lr, lc = sfft.next_fast_len(src_shape[0]), sfft.next_fast_len(src_shape[1], True)
+    if lr * lc > MAX_FFT_CELLS:
+        raise InvalidParameterError(
+            f"bandwidth_m={r:g} is {r / c:.0f} cells of {c:g} m: the padded grid "
+            f"({lr:,} x {lc:,}) is too large; use a larger cell_size_m or a smaller "
+            "bandwidth_m"
+        )
+    stencils, dy, dx = _stencils(k, r / c)
     vx, vy = ((x - x0) / c - col - 0.5) * (c / r), ((y - y0) / c - row - 0.5) * (c / r)
     flat = row.astype(np.int64) * lc + col.astype(np.int64)
-    acc = 0
+    acc = np.zeros((lr, lc // 2 + 1), dtype=complex)
     for mom, st in zip(_moments(vx, vy, w), stencils, strict=True):
         grid_m = np.bincount(flat, weights=mom, minlength=lr * lc).reshape(lr, lc)
-        spec = sfft.rfft2(grid_m, workers=workers)
-        acc = acc + spec * _stencil_spectrum(st, k, (lr, lc), workers)
+        spec = sfft.rfft2(grid_m, workers=workers, overwrite_x=True)
+        spec *= _stencil_spectrum(st, k, (lr, lc), workers)
+        acc += spec
     conv = sfft.irfft2(acc, s=(lr, lc), workers=workers)
     out += conv[k : k + grid.nrows, k : k + grid.ncols]
     if dy.size:

@@ -18,6 +18,7 @@ from hotspots.analysis.kde import (
     sfhotspot_bandwidth,
     silverman_bandwidth,
 )
+from hotspots.errors import InvalidParameterError
 from tests.analysis.conftest import SPOT, make_points
 
 
@@ -153,3 +154,9 @@ def test_planted_cluster_is_top_kde_cell(planted):
     top = result.features.loc[result.features["density_km2"].idxmax()]
     assert top.geometry.distance(shapely.Point(SPOT)) < result.parameters["cell_size_m"]
     assert result.summary["hotspot_share"] > 200 / len(planted)
+
+
+def test_absurd_bandwidth_is_a_clear_error():
+    grid = make_grid((0.0, 0.0, 1000.0, 1000.0), 1.0)
+    with pytest.raises(InvalidParameterError, match="bandwidth_m"):
+        kde_surface(np.array([5.0]), np.array([5.0]), grid, 5000.0)
