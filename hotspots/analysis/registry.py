@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from hotspots.analysis.clusters import dbscan, hdbscan
 from hotspots.analysis.gistar import gistar
 from hotspots.analysis.grid import grid_counts
 from hotspots.analysis.kde import kde
@@ -21,6 +22,8 @@ METHODS: dict[str, Callable[..., HotspotResult]] = {
     "grid": grid_counts,
     "kde": kde,
     "gistar": gistar,
+    "dbscan": dbscan,
+    "hdbscan": hdbscan,
 }
 
 
