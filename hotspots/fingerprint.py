@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-__all__ = ["record_fingerprints"]
+__all__ = ["fingerprint_hex", "record_fingerprints"]
 
 
 def record_fingerprints(record_keys: pd.Series) -> NDArray[np.int64]:
@@ -27,3 +27,8 @@ def record_fingerprints(record_keys: pd.Series) -> NDArray[np.int64]:
         hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest() for text in texts
     )
     return np.frombuffer(digests, dtype=">i8").astype(np.int64)
+
+
+def fingerprint_hex(ids: pd.Series) -> pd.Series:
+    """Stored signed 64-bit ids as 16 hex digits (how the API shows them)."""
+    return ids.map(lambda value: f"{int(value) & 0xFFFFFFFFFFFFFFFF:016x}")

@@ -12,6 +12,7 @@ from api.deps import PolicyDep, StoreDep
 from api.downloads import Format, download_response
 from api.features import points_collection
 from api.query import LayerFilters, layer_filters
+from hotspots.fingerprint import fingerprint_hex
 from hotspots.layers import study_area
 from hotspots.store import IncidentQuery
 from hotspots.summaries import incidents_per_location
@@ -40,7 +41,7 @@ def get_incidents(
     frame = _select(store, filters, policy.excluded_flags)
     if level == "record":
         columns = RECORD_COLUMNS
-        frame = frame.assign(incident_id=frame["incident_id"].map("{:016x}".format))
+        frame = frame.assign(incident_id=fingerprint_hex(frame["incident_id"]))
         collection = points_collection(frame, columns, id_column="incident_id")
     else:
         located = incidents_per_location(frame, min_count=policy.min_location_count)
