@@ -46,6 +46,7 @@ uses x only; unweighted). Either is multiplied by ``bandwidth_adjust``.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -219,15 +220,16 @@ def _dedupe(
 
 
 def _straddle_part(
-    base: NDArray, amat: NDArray, bmat: NDArray, offs: NDArray, size: int
-) -> NDArray:
-    """Scatter exact straddle contributions of row-sorted points into a buffer.
+    buf: NDArray, base: NDArray, amat: NDArray, bmat: NDArray, offs: NDArray
+) -> None:
+    """Add exact straddle contributions of row-sorted points into ``buf``.
 
     Work arrays are allocated once: fresh multi-megabyte temporaries per chunk
     cost more (page faults) than the arithmetic.
     """
-    buf = np.zeros(size)
-    chunk = max(64, STRADDLE_CHUNK_ENTRIES // max(1, offs.size))
+    if base.size == 0 or offs.size == 0:
+        return
+    chunk = max(64, STRADDLE_CHUNK_ENTRIES // offs.size)
     omin = int(offs.min())
     gbuf = np.empty((chunk, offs.size))
     tbuf = np.empty((chunk, offs.size), dtype=np.intp)
@@ -241,7 +243,23 @@ def _straddle_part(
         np.add((b - lo)[:, None], offs[None, :], out=tgt)
         acc = np.bincount(tgt.ravel(), weights=g.ravel())
         buf[lo : lo + acc.size] += acc
-    return buf
+
+
+def _quadrant_offsets(dy: NDArray, dx: NDArray, rc: float) -> list[NDArray]:
+    """For each cell quadrant, the straddle offsets it can reach at all.
+
+    Quadrant ``q = (u_x >= 0) + 2 (u_y >= 0)``; an offset is dropped for a
+    quadrant when that quarter of the cell lies entirely outside the disc, which
+    removes about 30 % of the per-point work.
+    """
+    ax, ay = dx / rc, dy / rc
+    quarter = 0.25 / rc
+    out = []
+    for sx, sy in ((-1, -1), (1, -1), (-1, 1), (1, 1)):
+        gx = np.maximum(np.abs(ax - sx * quarter) - quarter, 0)
+        gy = np.maximum(np.abs(ay - sy * quarter) - quarter, 0)
+        out.append(np.nonzero(gx * gx + gy * gy < 1)[0])
+    return out
 
 
 def _straddle(
@@ -266,9 +284,11 @@ def _straddle(
     x, y, w = _dedupe(x, y, w)
     fx, fy = (x - origin[0]) / c, (y - origin[1]) / c
     col, row = np.floor(fx), np.floor(fy)
-    key = row.astype(np.int16 if src_shape[0] < 2**15 else np.int32)
+    quad = (fx - col >= 0.5).astype(np.int64) + 2 * (fy - row >= 0.5)
+    key = quad * src_shape[0] + row.astype(np.int64)
+    key = key.astype(np.int16 if 4 * src_shape[0] < 2**15 else np.int64)
     order = np.argsort(key, kind="stable")
-    col, row, fx, fy = col[order], row[order], fx[order], fy[order]
+    col, row, fx, fy, quad = col[order], row[order], fx[order], fy[order], quad[order]
     vx, vy = (fx - col - 0.5) * (c / r), (fy - row - 0.5) * (c / r)
     sw = np.ones_like(vx) if w is None else np.sqrt(w[order])
     amat = np.stack([sw * vx, sw * vy, sw, sw * (vx * vx + vy * vy)], axis=1)
@@ -277,18 +297,32 @@ def _straddle(
     shape = (src_shape[0] + 4 * k, src_shape[1] + 4 * k)
     base = (row.astype(np.int64) + 2 * k) * shape[1] + col.astype(np.int64) + 2 * k
     offs = dy * shape[1] + dx
-    size = shape[0] * shape[1]
-    parts = np.array_split(np.arange(base.size), max(1, min(workers, base.size)))
-    with threadpool_limits(1), ThreadPoolExecutor(len(parts)) as pool:
-        bufs = list(
-            pool.map(
-                lambda p: _straddle_part(base[p], amat[p], bmat, offs, size), parts
-            )
-        )
+    bounds = np.searchsorted(quad, np.arange(5))
+    tasks = max(1, min(workers, base.size))
+    pieces = [
+        (lo, hi, sel)
+        for q, sel in enumerate(_quadrant_offsets(dy, dx, r / c))
+        for lo, hi in _split(bounds[q], bounds[q + 1], tasks)
+    ]
+
+    def run(t: int) -> NDArray:
+        buf = np.zeros(shape[0] * shape[1])
+        for lo, hi, sel in pieces[t::tasks]:
+            _straddle_part(buf, base[lo:hi], amat[lo:hi], bmat[:, sel], offs[sel])
+        return buf
+
+    with threadpool_limits(1), ThreadPoolExecutor(tasks) as pool:
+        bufs = list(pool.map(run, range(tasks)))
     total = bufs[0]
     for extra in bufs[1:]:
         total += extra
     return total.reshape(shape)
+
+
+def _split(lo: int, hi: int, parts: int) -> list[tuple[int, int]]:
+    """``parts`` contiguous (start, stop) ranges covering ``lo..hi``."""
+    edges = np.linspace(lo, hi, parts + 1).round().astype(int)
+    return [(int(a), int(b)) for a, b in itertools.pairwise(edges)]
 
 
 def kde_surface(
