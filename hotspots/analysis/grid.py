@@ -61,6 +61,7 @@ __all__ = [
     "bin_points",
     "cells_frame",
     "count_points",
+    "coverage_summary",
     "default_cell_size",
     "grid_counts",
     "grid_for_points",
