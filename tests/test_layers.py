@@ -67,7 +67,7 @@ def test_layer_errors(portsmouth: SQLiteStore) -> None:
         compute_layer(portsmouth, LayerRequest("heatmap"))
     with pytest.raises(InvalidParameterError, match="unknown area"):
         compute_layer(portsmouth, LayerRequest("grid", area="Atlantis"))
-    with pytest.raises(EmptyInputError, match="no asb incidents in Portsmouth from 2020-01"):
+    with pytest.raises(EmptyInputError, match="no asb incidents in Portsmouth from"):
         compute_layer(
             portsmouth, LayerRequest("grid", theme="asb", month_from="2020-01")
         )
