@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from api.assets import mount_assets
 from api.cache import LayerCache
 from api.errors import install_error_handlers
 from api.routes import areas, boundaries, incidents, layers, maps, status
@@ -28,5 +29,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (status, layers, incidents, boundaries, areas, maps):
         app.include_router(module.router)
     install_error_handlers(app)
+    mount_assets(app)
 
     return app

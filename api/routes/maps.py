@@ -1,17 +1,103 @@
-"""The map page (served at ``/``)."""
+"""The map page (``/``) and its standalone export (``/export.html``).
+
+Both take the same query: ``theme`` (``all`` or a theme), ``method``, ``from`` and
+``to`` (``YYYY-MM``), ``area`` (``city`` or a ward/LSOA code or name) and, for the
+export, ``view`` (``lat,lon,zoom`` of the map as the user left it).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from api.deps import StoreDep
-from api.mapview import build_overview_map
+from api.assets import inline_assets
+from api.mapdata import gather_map_data, resolve_view
+from api.mapview import MapView, build_map
+from hotspots.access import parse_role, policy_for
 
 router = APIRouter(tags=["map"])
 
+ThemeQ = Annotated[
+    str | None, Query(description="'all' or asb, violence, drugs, alcohol, other")
+]
+MethodQ = Annotated[str | None, Query(description="gistar (default), kde, grid, …")]
+FromQ = Annotated[str | None, Query(alias="from", description="First month, YYYY-MM")]
+ToQ = Annotated[str | None, Query(alias="to", description="Last month, YYYY-MM")]
+AreaQ = Annotated[str | None, Query(description="'city' or a ward/LSOA code or name")]
+ViewQ = Annotated[str | None, Query(description="lat,lon,zoom to open at")]
+
+
+def _render(
+    request: Request, query: dict[str, str | None], export: bool
+) -> tuple[MapView, str]:
+    """The view shown and the page's HTML."""
+    store = request.app.state.store
+    settings = request.app.state.settings
+    months = store.months()
+    view = resolve_view(months, **query)
+    policy = policy_for(parse_role(settings.default_role))  # a page sends no key
+    data = gather_map_data(store, request.app.state.layers, view, months, policy)
+    fmap = build_map(view, data, settings, export=export)
+    return view, fmap.get_root().render()
+
 
 @router.get("/", response_class=HTMLResponse)
-def map_page(store: StoreDep) -> HTMLResponse:
-    """The map: incident counts per ward (aggregates only)."""
-    return HTMLResponse(build_overview_map(store).get_root().render())
+def map_page(
+    request: Request,
+    theme: ThemeQ = None,
+    method: MethodQ = None,
+    month_from: FromQ = None,
+    month_to: ToQ = None,
+    area: AreaQ = None,
+    view: ViewQ = None,
+) -> HTMLResponse:
+    """The hotspot map; defaults: latest three months with data, the city, Gi*."""
+    query = {
+        "theme": theme,
+        "method": method,
+        "month_from": month_from,
+        "month_to": month_to,
+        "area": area,
+        "view": view,
+    }
+    return HTMLResponse(_render(request, query, export=False)[1])
+
+
+@router.get("/export.html", response_class=HTMLResponse)
+def map_export(
+    request: Request,
+    theme: ThemeQ = None,
+    method: MethodQ = None,
+    month_from: FromQ = None,
+    month_to: ToQ = None,
+    area: AreaQ = None,
+    view: ViewQ = None,
+) -> HTMLResponse:
+    """The same map as one standalone HTML file (scripts and styles inlined)."""
+    query = {
+        "theme": theme,
+        "method": method,
+        "month_from": month_from,
+        "month_to": month_to,
+        "area": area,
+        "view": view,
+    }
+    shown, html = _render(request, query, export=True)
+    return HTMLResponse(
+        inline_assets(html),
+        headers={"Content-Disposition": f'attachment; filename="{_filename(shown)}"'},
+    )
+
+
+def _filename(view: MapView) -> str:
+    parts = [
+        "hotspots",
+        view.theme,
+        view.method,
+        view.month_from or "",
+        view.month_to or "",
+        view.area,
+    ]
+    return "-".join(p for p in parts if p) + ".html"

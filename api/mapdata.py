@@ -1,0 +1,231 @@
+"""Gather what the map draws from the store: the view, layers, incidents, sources.
+
+Used by the map routes; no FastAPI here. Layers come through the app's
+:class:`~api.cache.LayerCache`, so reloading a view does not recompute them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import PurePath
+from typing import Any
+
+import pandas as pd
+
+import geopandas as gpd
+
+from api.cache import LayerCache
+from api.mappanels import Source, method_label
+from api.mapview import MapData, MapView
+from boundaries.catalog import get_boundary_set
+from boundaries.io import read_boundaries
+from hotspots.access import SENSITIVE_FLAGS, AccessPolicy
+from hotspots.analysis.registry import METHODS
+from hotspots.crs import BNG
+from hotspots.errors import EmptyInputError, HotspotError, InvalidParameterError
+from hotspots.layers import LayerRequest
+from hotspots.schema import FLAG_COLUMNS
+from hotspots.store import IncidentQuery, IncidentStore
+from hotspots.summaries import incidents_per_location
+from hotspots.themes import parse_theme
+
+__all__ = ["gather_map_data", "resolve_view"]
+
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_POLICE_UK = (
+    "Contains public sector information licensed under the Open Government "
+    "Licence v3.0."
+)
+
+
+def resolve_view(
+    months: Sequence[str],
+    *,
+    theme: str | None = None,
+    method: str | None = None,
+    month_from: str | None = None,
+    month_to: str | None = None,
+    area: str | None = None,
+    view: str | None = None,
+) -> MapView:
+    """The view asked for, with defaults: latest three months with data, city, Gi*."""
+    theme = (theme or "all").strip().lower()
+    if theme != "all":
+        theme = parse_theme(theme).value
+    method = (method or "gistar").strip().lower()
+    if method not in METHODS:
+        valid = ", ".join(METHODS)
+        raise InvalidParameterError(f"unknown method {method!r}; valid: {valid}")
+    for value in (month_from, month_to):
+        if value and not _MONTH.match(value):
+            raise InvalidParameterError(f"month {value!r} must be YYYY-MM")
+    month_to = month_to or (months[-1] if months else None)
+    if month_from is None and month_to:
+        start = str(pd.Period(month_to, "M") - 2)
+        month_from = max(start, months[0]) if months else start
+    if month_from and month_to and month_from > month_to:
+        month_from, month_to = month_to, month_from
+    code = _area(area)[0] if area and area.strip().lower() != "city" else "city"
+    return MapView(theme, method, month_from, month_to, code, _parse_view(view))
+
+
+def _parse_view(view: str | None) -> tuple[float, float, float] | None:
+    if not view:
+        return None
+    try:
+        lat, lon, zoom = (float(v) for v in view.split(","))
+    except ValueError:
+        lat = lon = zoom = float("nan")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 0 <= zoom <= 20):
+        raise InvalidParameterError(
+            f"view {view!r} must be 'lat,lon,zoom', e.g. 50.8,-1.08,13"
+        )
+    return lat, lon, zoom
+
+
+def _area(area: str) -> tuple[str, str, str, Any]:
+    """(code, name, boundary set, BNG geometry) of a ward or LSOA code or name."""
+    wanted = area.strip().casefold()
+    for set_name in ("ward", "lsoa"):
+        areas = read_boundaries(set_name)
+        hit = areas[
+            (areas["code"].str.casefold() == wanted)
+            | (areas["name"].str.casefold() == wanted)
+        ]
+        if len(hit):
+            row = hit.iloc[0]
+            return str(row["code"]), str(row["name"]), set_name, row.geometry
+    raise InvalidParameterError(
+        f"unknown area {area!r}: give 'city' or a ward or LSOA code (E05…/E01…) or name"
+    )
+
+
+def gather_map_data(
+    store: IncidentStore,
+    cache: LayerCache,
+    view: MapView,
+    months: Sequence[str],
+    policy: AccessPolicy,
+) -> MapData:
+    """Layers for every method, incidents per location, boundaries and sources.
+
+    ``policy`` (the service's default role: the page has no API key) decides the
+    flags left out of every layer and the smallest count shown per location;
+    incidents with a sensitive flag are never drawn as locations, whatever the role.
+    """
+    wards = read_boundaries("ward")
+    if view.area == "city":
+        name, geometry, codes = "Portsmouth (city)", wards.union_all(), {}
+    else:
+        code, name, set_name, geometry = _area(view.area)
+        codes = {"ward_codes": [code]} if set_name == "ward" else {"lsoa_codes": [code]}
+    layers, notes = _layers(store, cache, view, policy) if months else ({}, [])
+    if not months:
+        notes = ["No incidents are stored yet: ingest data first."]
+    codes = codes or {"ward_codes": list(wards["code"])}
+    incidents = _incidents(store, view, codes, policy)
+    bounds = gpd.GeoSeries([geometry], crs=BNG).to_crs(4326).total_bounds
+    return MapData(
+        layers=layers,
+        wards=wards,
+        lsoas=read_boundaries("lsoa"),
+        area_name=name,
+        area_bounds=tuple(float(v) for v in bounds),  # type: ignore[arg-type]
+        incidents=incidents,
+        incident_note=_incident_note(policy),
+        months=months,
+        methods=list(METHODS),
+        sources=_sources(store),
+        notes=notes,
+    )
+
+
+def _layers(
+    store: IncidentStore, cache: LayerCache, view: MapView, policy: AccessPolicy
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Each method's layer; a method that cannot run leaves a note instead."""
+    layers: dict[str, dict[str, Any]] = {}
+    notes: list[str] = []
+    for method in METHODS:
+        request = LayerRequest(
+            method=method,
+            theme=None if view.theme == "all" else view.theme,
+            month_from=view.month_from,
+            month_to=view.month_to,
+            area=None if view.area == "city" else view.area,
+            excluded_flags=policy.excluded_flags,
+        )
+        try:
+            layers[method] = cache.get(store, request).layer
+        except EmptyInputError as exc:
+            return {}, [f"Nothing to map: {exc}."]
+        except HotspotError as exc:
+            notes.append(f"{method_label(method)} not shown: {exc}.")
+    return layers, notes
+
+
+def _incidents(
+    store: IncidentStore,
+    view: MapView,
+    codes: dict[str, list[str]],
+    policy: AccessPolicy,
+) -> pd.DataFrame:
+    """Incidents counted per location under the policy; sensitive ones left out."""
+    query = IncidentQuery(
+        themes=[] if view.theme == "all" else [view.theme],
+        month_from=view.month_from,
+        month_to=view.month_to,
+        columns=("easting", "northing", "lon", "lat", "theme", "month", *FLAG_COLUMNS),
+        **codes,
+    )
+    frame = store.incidents(query)
+    for flag in {*SENSITIVE_FLAGS, *policy.excluded_flags}:
+        frame = frame[~frame[flag].astype(bool)]
+    return incidents_per_location(frame, min_count=policy.min_location_count)
+
+
+def _incident_note(policy: AccessPolicy) -> str:
+    flags = ", ".join(f.replace("_", " ") for f in SENSITIVE_FLAGS)
+    return (
+        f"counted per location; locations with fewer than "
+        f"{policy.min_location_count} incidents withheld; incidents flagged "
+        f"{flags} left out"
+    )
+
+
+def _sources(store: IncidentStore) -> list[Source]:
+    """Each stored source with its months, plus the boundaries."""
+    frame = store.incidents(IncidentQuery(columns=("source", "month")))
+    batches = store.batches()
+    out = []
+    for source, months in frame.groupby("source")["month"]:
+        files = batches.loc[batches["source"] == source, "file_name"].astype(str)
+        synthetic = any(_is_synthetic(f) for f in files)
+        out.append(
+            _describe(str(source), f"{months.min()} to {months.max()}", synthetic)
+        )
+    boundaries = get_boundary_set("ward")
+    out.append(
+        Source(
+            "Ward (2013) and LSOA (2011) boundaries", "ONS / OS", boundaries.attribution
+        )
+    )
+    return out
+
+
+def _is_synthetic(file_name: str) -> bool:
+    parts = PurePath(file_name).parts
+    return "sample_data" in parts and "local" in parts
+
+
+def _describe(source: str, months: str, synthetic: bool) -> Source:
+    if source == "police.uk":
+        return Source("police.uk street-level crime", months, _POLICE_UK)
+    if synthetic:
+        return Source(
+            f"{source} (SYNTHETIC sample data)",
+            months,
+            "Generated for testing, not real incidents (sample_data/local).",
+        )
+    return Source(f"Local log: {source}", months, "Partnership data.")

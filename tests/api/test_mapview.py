@@ -1,0 +1,221 @@
+"""The map: built as a plain function, served at ``/``, exported standalone."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import folium
+import pytest
+from fastapi.testclient import TestClient
+
+from api.assets import ASSETS, DROPPED, inline_assets
+from api.cache import LayerCache
+from api.main import create_app
+from api.mapdata import gather_map_data, resolve_view
+from api.maplayers import GISTAR_BINS, geometric_breaks, style_layer
+from api.mapview import MapData, MapView, build_map
+from boundaries.io import read_boundaries
+from hotspots.access import Role, policy_for
+from hotspots.ingest import ingest_paths
+from hotspots.layers import LayerRequest
+from hotspots.settings import Settings
+from hotspots.store import SQLiteStore, open_store
+from tests.conftest import LOCAL_DIR, PORTSMOUTH_CSV
+
+#: Tags and CSS that make a browser fetch something from another host.
+LOADING = re.compile(
+    r"""<(?:script|img|iframe|source)\b[^>]*\bsrc\s*=\s*["']?(?:https?:)?//"""
+    r"""|<link\b[^>]*\bhref\s*=\s*["']?(?:https?:)?//"""
+    r"""|url\(\s*["']?(?:https?:)?//"""
+)
+
+
+@pytest.fixture(scope="module")
+def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('map') / 'map.db'}"
+    ingest_paths([PORTSMOUTH_CSV, LOCAL_DIR], open_store(url))
+    return url
+
+
+@pytest.fixture(scope="module")
+def store(db_url: str) -> SQLiteStore:
+    return open_store(db_url)  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="module")
+def client(db_url: str) -> TestClient:
+    return TestClient(create_app(Settings(database_url=db_url)))
+
+
+def render(
+    store: SQLiteStore, view: MapView, settings: Settings | None = None, **kw: Any
+) -> str:
+    data = gather_map_data(
+        store, LayerCache(), view, store.months(), policy_for(Role.PUBLIC)
+    )
+    fmap = build_map(view, data, settings or Settings(), **kw)
+    assert isinstance(fmap, folium.Map)
+    return fmap.get_root().render()
+
+
+@pytest.fixture(scope="module")
+def page(store: SQLiteStore) -> str:
+    return render(store, resolve_view(store.months(), theme="asb"))
+
+
+def test_default_view_is_latest_three_months_city_gistar() -> None:
+    months = ["2017-02", "2017-03", "2017-04", "2017-05", "2017-06", "2017-07"]
+    view = resolve_view(months)
+    assert (view.theme, view.method, view.area) == ("all", "gistar", "city")
+    assert (view.month_from, view.month_to) == ("2017-05", "2017-07")
+    assert resolve_view(["2017-07"]).month_from == "2017-07"  # clamped to the data
+
+
+def test_layer_control_has_one_layer_per_method_and_boundaries(page: str) -> None:
+    for name in (
+        "Grid counts: Anti-social behaviour",
+        "Kernel density (KDE): Anti-social behaviour",
+        "Getis-Ord Gi* hot and cold spots: Anti-social behaviour",
+        "DBSCAN clusters: Anti-social behaviour",
+        "Incidents per location: Anti-social behaviour",
+        "Ward outlines and names",
+        "LSOA outlines",
+    ):
+        assert f'"{name}"' in page, name
+    assert "L.control.layers" in page
+    assert r"ward-label\"\u003eCharles Dickens\u003c" in page  # a DivIcon label
+
+
+def test_legend_has_arcgis_gistar_bins_and_kde_units(page: str) -> None:
+    for colour, label in GISTAR_BINS.values():
+        assert colour in page and label in page
+    assert GISTAR_BINS[3][0] == "#d62f27" and GISTAR_BINS[-3][0] == "#4575b5"
+    assert "Incidents per km²" in page
+    assert "HeatMap" not in page and "leaflet-heat" not in page
+
+
+def test_page_says_what_it_shows(page: str) -> None:
+    assert "2017-05 to 2017-07" in page
+    assert "Getis-Ord Gi* hot and cold spots" in page
+    assert "distance_m" in page and "(auto)" in page
+    assert "Open Government Licence v3.0" in page
+    assert "Ordnance Survey" in page
+    assert "SYNTHETIC sample data" in page
+
+
+def test_no_external_urls_when_tiles_are_none(page: str) -> None:
+    assert not LOADING.search(page), LOADING.search(page)
+    assert "L.tileLayer" not in page
+    for asset in ASSETS:
+        assert f'"{asset.url}"' in page
+    for name in ("awesome-markers", "glyphicons", "cdn.", "jsdelivr", "jquery.com"):
+        assert name not in page
+    # Folium's own class defaults are left untouched:
+    assert "cdn.jsdelivr.net" in dict(folium.Map.default_js)["leaflet"]
+
+
+def test_every_folium_default_asset_is_served_or_dropped() -> None:
+    names = {n for n, _ in folium.Map.default_js + folium.Map.default_css}
+    assert names == {a.name for a in ASSETS} | set(DROPPED)
+    assert LOADING.search(folium.Map().get_root().render())  # the CDN page is caught
+
+
+def test_tiles_setting_adds_a_basemap(store: SQLiteStore) -> None:
+    settings = Settings(
+        tiles="https://tiles.example.org/{z}/{x}/{y}.png", tiles_attribution="© Ex"
+    )
+    html = render(store, resolve_view(store.months()), settings)
+    assert "https://tiles.example.org/{z}/{x}/{y}.png" in html
+    assert "Basemap: © Ex" in html
+
+
+def test_empty_period_renders_a_note(store: SQLiteStore) -> None:
+    view = resolve_view(store.months(), month_from="2019-01", month_to="2019-02")
+    html = render(store, view)
+    assert "Nothing to map" in html
+    assert "Ward outlines and names" in html
+
+
+def test_export_mode_has_no_form(store: SQLiteStore) -> None:
+    html = render(store, resolve_view(store.months()), export=True)
+    assert 'id="hs-controls"' not in html and 'id="hs-legend"' in html
+
+
+def test_gistar_popups_show_z_p_count_and_ward(store: SQLiteStore) -> None:
+    view = resolve_view(store.months(), theme="asb")
+    layer = LayerCache().get(store, _request(view, "gistar")).layer
+    styled = style_layer("gistar", layer, read_boundaries("ward").to_crs(4326))
+    assert styled.fields == ("n", "z", "p", "bin", "ward")
+    assert styled.features, "sample ASB data has significant cells"
+    props = styled.features[0]["properties"]
+    assert props["c"] in {c for c, _ in GISTAR_BINS.values()}
+    assert props["ward"] in set(read_boundaries("ward")["name"])
+
+
+def _request(view: MapView, method: str) -> LayerRequest:
+    return LayerRequest(method, view.theme, view.month_from, view.month_to)
+
+
+def test_geometric_breaks() -> None:
+    edges = geometric_breaks(1.0, 64.0, 6)
+    assert edges[0] == 1.0 and edges[-1] == pytest.approx(64.0)
+    assert edges[1] == pytest.approx(2.0)
+
+
+def test_build_map_with_no_layers() -> None:
+    wards = read_boundaries("ward")
+    data = MapData(
+        layers={},
+        wards=wards,
+        lsoas=read_boundaries("lsoa"),
+        area_name="Portsmouth",
+        area_bounds=(-1.12, 50.77, -1.02, 50.86),
+        notes=("No incidents are stored yet.",),
+    )
+    html = build_map(MapView(), data, Settings()).get_root().render()
+    assert "No incidents are stored yet." in html
+
+
+def test_inline_assets_leaves_no_asset_links(page: str) -> None:
+    standalone = inline_assets(page)
+    assert "/assets/" not in standalone
+    assert "L.Map" in standalone or "Leaflet" in standalone
+    assert "url(data:image/png;base64," in standalone  # leaflet's layer icon
+    assert not LOADING.search(standalone)
+
+
+def test_map_route_defaults_and_assets(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "2017-05 to 2017-07" in page.text and "All incidents" in page.text
+    for asset in ASSETS:
+        assert client.get(asset.url).status_code == 200, asset.url
+    assert client.get("/assets/leaflet/images/layers.png").status_code == 200
+
+
+def test_map_route_query_and_errors(client: TestClient) -> None:
+    ward = read_boundaries("ward").iloc[0]
+    page = client.get(
+        "/", params={"theme": "violence", "method": "kde", "area": ward["code"]}
+    )
+    assert page.status_code == 200
+    assert f"<dd>{ward['name']}</dd>" in page.text
+    assert client.get("/", params={"theme": "nope"}).status_code == 422
+    assert client.get("/", params={"method": "nope"}).status_code == 422
+    assert client.get("/", params={"from": "May"}).status_code == 422
+    empty = client.get("/", params={"from": "2020-01", "to": "2020-03"})
+    assert empty.status_code == 200 and "Nothing to map" in empty.text
+
+
+def test_export_is_a_standalone_download(client: TestClient, tmp_path: Path) -> None:
+    response = client.get(
+        "/export.html", params={"theme": "asb", "view": "50.8,-1.08,14"}
+    )
+    assert response.status_code == 200
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith("attachment;") and "asb-gistar" in disposition
+    assert "/assets/" not in response.text
+    assert not LOADING.search(response.text)
+    assert "[50.8, -1.08]" in response.text  # opens where the user left the map

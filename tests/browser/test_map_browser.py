@@ -1,0 +1,216 @@
+"""The map page in real headless Chromium (Debian's ``chromium``, driven by Playwright).
+
+Checks what a person would see on a closed network with tiles off: the page loads
+with no console errors and no request leaving localhost, the layer control lists
+the layers, hotspot polygons are drawn as SVG paths, changing the theme redraws
+them, a cell's popup shows its z-score, and the exported file works from disk.
+A screenshot is saved to ``test-artifacts/map.png``.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.main import create_app
+from api.maplayers import GISTAR_BINS
+from hotspots.ingest import ingest_paths
+from hotspots.settings import Settings
+from hotspots.store import open_store
+from tests.conftest import LOCAL_DIR, PORTSMOUTH_CSV, REPO
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO / "test-artifacts"
+ARGS = [
+    "--no-sandbox",  # root in a container
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+HOT_FILLS = {GISTAR_BINS[b][0] for b in (1, 2, 3)}
+
+playwright_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is in the test extra"
+)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's chromium at /usr/bin/chromium (.ci/run installs it)",
+    ),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on a free localhost port, on sample data, tiles off."""
+    import uvicorn
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'map.db'}"
+    ingest_paths([PORTSMOUTH_CSV, LOCAL_DIR], open_store(url))
+    app = create_app(Settings(database_url=url, tiles="none"))
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as driver:
+        chromium = driver.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+class Watched:
+    """A page with its console errors and every request URL recorded."""
+
+    def __init__(self, browser: Any) -> None:
+        self.context = browser.new_context(viewport={"width": 1400, "height": 900})
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        self.page.on("requestfailed", lambda r: self.errors.append(f"failed: {r.url}"))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error":
+            self.errors.append(f"console: {message.text}")
+
+    def load(self, url: str) -> None:
+        self.page.goto(url, wait_until="load")
+        self.page.wait_for_selector(".leaflet-overlay-pane svg path")
+
+    def hot_paths(self) -> list[str]:
+        """The ``d`` of every drawn path filled in a Gi* hot-spot colour."""
+        return self.page.eval_on_selector_all(
+            ".leaflet-overlay-pane svg path",
+            "(ps, hot) => ps.filter(p => hot.includes(p.getAttribute('fill')))"
+            ".map(p => p.getAttribute('d'))",
+            sorted(HOT_FILLS),
+        )
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def watched(browser: Any) -> Iterator[Watched]:
+    page = Watched(browser)
+    yield page
+    page.close()
+
+
+def _leaving(urls: list[str], base_url: str) -> list[str]:
+    """URLs that leave the machine (anything not on our server, data: or file:)."""
+    return [u for u in urls if not u.startswith((base_url + "/", "data:", "file:"))]
+
+
+def test_map_page_in_headless_chromium(watched: Watched, base_url: str) -> None:
+    watched.load(base_url + "/")
+    page = watched.page
+    labels = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    labels = [label.strip() for label in labels]
+    for name in (
+        "Getis-Ord Gi* hot and cold spots: All incidents",
+        "Kernel density (KDE): All incidents",
+        "Grid counts: All incidents",
+        "Ward outlines and names",
+        "LSOA outlines",
+    ):
+        assert name in labels, labels
+    before = watched.hot_paths()
+    assert len(before) > 10, "Gi* hot-spot cells are drawn as SVG paths"
+    assert page.locator(".ward-label", has_text="Charles Dickens").count() == 1
+    assert "2017-05 to 2017-07" in page.inner_text("#hs-info")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "map.png"))
+
+    with page.expect_navigation():
+        page.select_option("#hs-theme", "violence")
+    page.wait_for_selector(".leaflet-overlay-pane svg path")
+    after = watched.hot_paths()
+    assert after and set(after) != set(before), "theme change redraws the hotspots"
+    assert "Getis-Ord Gi* hot and cold spots: Violence" in page.inner_text(
+        ".leaflet-control-layers-overlays"
+    )
+    page.screenshot(path=str(ARTIFACTS / "map-violence.png"))
+
+    assert watched.errors == []
+    assert _leaving(watched.requests, base_url) == [], "no request leaves localhost"
+    assert any(u.endswith("/assets/leaflet/leaflet.js") for u in watched.requests)
+
+
+def test_hotspot_popup_shows_z_p_and_ward(watched: Watched, base_url: str) -> None:
+    watched.load(base_url + "/?theme=asb")
+    cell = watched.page.locator(
+        ".leaflet-overlay-pane svg path[fill='" + GISTAR_BINS[3][0] + "']"
+    ).first
+    cell.click(force=True)
+    popup = watched.page.wait_for_selector(".leaflet-popup-content")
+    text = popup.inner_text()
+    for field in ("Gi* z-score", "p-value", "Incidents in cell", "Ward"):
+        assert field in text, text
+    assert watched.errors == []
+
+
+def test_kde_legend_and_export_link(
+    watched: Watched, base_url: str, tmp_path: Path
+) -> None:
+    page = watched.page
+    watched.load(base_url + "/?theme=asb&method=kde")
+    assert page.is_visible("#legend-kde")
+    assert not page.is_visible("#legend-gistar")
+    assert "per km²" in page.inner_text("#legend-kde")
+    page.mouse.move(700, 450)
+    page.mouse.wheel(0, -300)  # zoom in, then export what is on screen
+    page.wait_for_timeout(600)
+    with page.expect_download() as download:
+        page.click("#export-link")
+    url = download.value.url
+    assert "method=kde" in url and "view=" in url, url
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name.endswith(".html") and saved.stat().st_size > 100_000
+    assert watched.errors == []
+
+
+def test_export_works_from_disk(
+    watched: Watched, base_url: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "briefing.html"
+    with urllib.request.urlopen(base_url + "/export.html?theme=asb") as response:
+        target.write_bytes(response.read())
+    watched.load(target.as_uri())
+    assert len(watched.hot_paths()) > 10
+    assert watched.errors == []
+    assert [u for u in watched.requests if not u.startswith(("file:", "data:"))] == []
