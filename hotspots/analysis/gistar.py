@@ -76,14 +76,23 @@ PERMUTATION_CHUNK_ENTRIES = 4_000_000
 
 
 def _z(sums: NDArray, card: NDArray, x: NDArray) -> NDArray[np.float64]:
-    """Gi* z from window sums and cardinalities (self included) of values ``x``."""
+    """Gi* z from window sums and cardinalities (self included) of values ``x``.
+
+    ``z = (sum - mean * card) / (sd * sqrt(card * (n - card) / (n - 1)))``,
+    computed in place to keep a 1M-cell grid to a few temporaries.
+    """
     n = x.size
-    mean = x.sum() / n
-    sd = math.sqrt(max((x * x).sum() / n - mean * mean, 0.0))
-    var = (n * card - card * card) / (n - 1)
+    mean = float(x.sum()) / n
+    sd = math.sqrt(max(float(np.dot(x.ravel(), x.ravel())) / n - mean * mean, 0.0))
+    denominator = card * (n - card)
+    denominator *= sd * sd / (n - 1)
+    np.sqrt(denominator, out=denominator)
+    z = card * (-mean)
+    z += sums
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = (sums - mean * card) / (sd * np.sqrt(var))
-    return np.where((var > 0) & (sd > 0), z, np.nan)
+        np.divide(z, denominator, out=z)
+    z[~(denominator > 0)] = np.nan
+    return z
 
 
 def gistar_z(
@@ -132,9 +141,17 @@ def neighbour_offsets(cell_size_m: float, distance_m: float) -> tuple[NDArray, N
 
 
 def _window_sum(values: NDArray, offsets: tuple[NDArray, NDArray]) -> NDArray:
-    """Sum of ``values`` over the offsets around each cell (zeros beyond the edge)."""
+    """Sum of ``values`` over the offsets around each cell (zeros beyond the edge).
+
+    A full square window (the queen ring and its multiples) is separable: two
+    1-D passes. Other windows use a direct correlation, or an FFT when large.
+    """
     dy, dx = offsets
     k = int(max(np.abs(dy).max(), np.abs(dx).max()))
+    if dy.size == (2 * k + 1) ** 2:
+        ones = np.ones(2 * k + 1)
+        rows = ndimage.correlate1d(values, ones, axis=0, mode="constant", cval=0.0)
+        return ndimage.correlate1d(rows, ones, axis=1, mode="constant", cval=0.0)
     kernel = np.zeros((2 * k + 1, 2 * k + 1))
     kernel[dy + k, dx + k] = 1.0
     if dy.size <= DIRECT_WINDOW_MAX:
@@ -169,10 +186,12 @@ def gistar_grid(
         raise InvalidParameterError("Gi* needs at least 2 cells in the study area")
     x = np.where(mask, np.asarray(values, dtype="float64"), 0.0)
     sums = _window_sum(x, offsets)
-    card = np.rint(_window_sum(mask.astype("float64"), offsets)).astype(np.int64)
+    card_f = np.rint(_window_sum(mask.astype("float64"), offsets))
+    if mask.all():  # no study-area mask: skip the gathers and scatters
+        return _z(sums, card_f, x), card_f.astype(np.int64)
     z = np.full(x.shape, np.nan)
-    z[mask] = _z(sums[mask], card[mask].astype("float64"), x[mask])
-    return z, np.where(mask, card, 0)
+    z[mask] = _z(sums[mask], card_f[mask], x[mask])
+    return z, np.where(mask, card_f, 0).astype(np.int64)
 
 
 def permutation_p(
