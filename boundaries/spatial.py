@@ -55,15 +55,30 @@ def assign_areas(
     if not located.any():
         return codes
     # Distinct locations first: police.uk points share few snap points.
-    xy = np.column_stack([easting[located], northing[located]])
-    unique_xy, inverse = np.unique(xy, axis=0, return_inverse=True)
+    inverse, unique_xy = _distinct_points(easting[located], northing[located])
     unique_codes = _codes_for(unique_xy, areas, tolerance_m)
-    located_codes = unique_codes[inverse.ravel()]
+    located_codes = unique_codes[inverse]
     if outside_set is not None:
-        inside = _strictly_inside(unique_xy, areas)[inverse.ravel()]
+        inside = _strictly_inside(unique_xy, areas)[inverse]
         located_codes = np.where(outside_set[located] & ~inside, None, located_codes)
     codes[located] = located_codes
     return codes
+
+
+def _distinct_points(
+    x: NDArray[np.float64], y: NDArray[np.float64]
+) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+    """Each point's code among the distinct (x, y) pairs, and those pairs.
+
+    Hash-based (much faster than ``np.unique(axis=0)``, which sorts a million
+    rows); pairs compare bit for bit.
+    """
+    x_codes, _ = pd.factorize(x.view(np.int64))
+    y_codes, y_uniques = pd.factorize(y.view(np.int64))
+    codes, uniques = pd.factorize(x_codes * len(y_uniques) + y_codes)
+    first = np.empty(len(uniques), dtype=np.intp)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    return codes.astype(np.intp), np.column_stack([x[first], y[first]])
 
 
 def _codes_for(

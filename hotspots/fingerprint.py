@@ -14,6 +14,8 @@ import hashlib
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 __all__ = ["fingerprint_hex", "record_fingerprints"]
@@ -21,12 +23,33 @@ __all__ = ["fingerprint_hex", "record_fingerprints"]
 
 def record_fingerprints(record_keys: pd.Series) -> NDArray[np.int64]:
     """Signed 64-bit BLAKE2b fingerprint of each (record key, ordinal) pair."""
-    ordinal = record_keys.groupby(record_keys, sort=False).cumcount()
-    texts = (record_keys + "\x1e" + ordinal.astype(str)).tolist()
+    texts = pc.binary_join_element_wise(
+        pa.array(record_keys, type=pa.large_string()),
+        pc.cast(pa.array(_ordinals(record_keys)), pa.large_string()),
+        pa.scalar("\x1e", pa.large_string()),
+    )
+    blake2b = hashlib.blake2b
     digests = b"".join(
-        hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest() for text in texts
+        [
+            blake2b(text, digest_size=8).digest()
+            for text in texts.cast(pa.large_binary()).to_pylist()  # UTF-8 bytes
+        ]
     )
     return np.frombuffer(digests, dtype=">i8").astype(np.int64)
+
+
+def _ordinals(keys: pd.Series) -> NDArray[np.int64]:
+    """How many identical keys come before each one (0 for a first copy)."""
+    codes, uniques = pd.factorize(keys, use_na_sentinel=False)
+    ordinals = np.zeros(len(codes), dtype=np.int64)
+    if len(uniques) == len(codes):
+        return ordinals
+    order = np.argsort(codes, kind="stable")  # file order within each key
+    sorted_codes = codes[order]
+    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+    group_start = np.repeat(starts, np.diff(np.r_[starts, len(codes)]))
+    ordinals[order] = np.arange(len(codes)) - group_start
+    return ordinals
 
 
 def fingerprint_hex(ids: pd.Series) -> pd.Series:

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 import geopandas as gpd
 
@@ -43,6 +47,13 @@ OUTSIDE_STUDY_AREA = "outside the study area"
 _RECORD_FIELDS = (
     "source_id", "category", "occurred_at", "location_text", "lon", "lat",
     "easting", "northing", "grid_reference", "postcode", "street", "town",
+)  # fmt: skip
+#: Characters ``json.dumps(..., ensure_ascii=False)`` escapes in a string.
+_JSON_ESCAPED = re.compile(r'[\\"\x00-\x1f]')
+#: The raw columns an incident is built from.
+_INCIDENT_INPUTS = (
+    "source", "source_id", "category", "theme_hint", "occurred_at",
+    "occurred_precision", "month", "location_text", "town", *FLAG_COLUMNS,
 )  # fmt: skip
 
 
@@ -181,26 +192,36 @@ def _codepoint_path() -> Path:
 
 def _ingest_file(input_file: InputFile, context: _Context) -> FileReport:
     data = input_file.read_bytes()
-    raw, source = _read(input_file, data, context.options)
-    incidents, rejects = _prepare(raw, context)
-    batch = BatchRecord(
-        file_name=input_file.name,
-        checksum=hashlib.sha256(data).hexdigest(),
-        source=source,
-        rows_read=len(raw),
-        ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
-    )
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # hashlib releases the GIL for large inputs: checksum while parsing.
+        checksum = pool.submit(_sha256_hex, data)
+        raw, source = _read(input_file, data, context.options)
+        del data  # the raw frame holds all that is needed from here on
+        rows_read = len(raw)
+        incidents, rejects = _prepare(raw, context)
+        del raw  # free it before the store's own working memory is needed
+        batch = BatchRecord(
+            file_name=input_file.name,
+            checksum=checksum.result(),
+            source=source,
+            rows_read=rows_read,
+            ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
     result = context.store.add_batch(batch, incidents, rejects)
     return FileReport(
         name=input_file.name,
         source=source,
         batch_id=result.batch_id,
-        read=len(raw),
+        read=rows_read,
         stored=result.stored,
         rejected=result.rejected,
         duplicates=result.duplicates,
         rejected_by_reason=_reason_counts(rejects),
     )
+
+
+def _sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _read(
@@ -251,13 +272,16 @@ def _prepare(raw: pd.DataFrame, context: _Context) -> tuple[pd.DataFrame, pd.Dat
     # Identical records are numbered in file order, so fingerprint the whole
     # file: a rejected copy must not shift the ids of the stored ones.
     ids = record_fingerprints(raw["record_key"])
-    incidents = _incidents(raw[ok], located[ok], lsoa[ok], ward[ok], ids[ok], options)
+    incidents = _incidents(
+        raw.loc[:, list(_INCIDENT_INPUTS)][ok],
+        located[ok], lsoa[ok], ward[ok], ids[ok], options,
+    )  # fmt: skip
     rejects = pd.DataFrame(
         {
             "row": raw["row"].to_numpy()[~ok],
             "field": error_field[~ok],
             "reason": error_reason[~ok],
-            "record": _records(raw[~ok]),
+            "record": _records(raw.loc[:, list(_RECORD_FIELDS)][~ok]),
         }
     )
     return incidents, rejects
@@ -271,7 +295,7 @@ def _incidents(
     ids: np.ndarray,
     options: IngestOptions,
 ) -> pd.DataFrame:
-    themes = options.themes.theme_of(raw["category"])
+    themes, implied = _category_themes(raw["category"], options.themes)
     hinted = raw["theme_hint"] != ""
     frame = pd.DataFrame(
         {
@@ -292,7 +316,7 @@ def _incidents(
         index=raw.index,
     )
     for flag in FLAG_COLUMNS:
-        frame[flag] = raw[flag] | options.themes.flags_of(raw["category"], flag)
+        frame[flag] = raw[flag] | implied[flag]
     for column in ("easting", "northing", "lon", "lat", "geocode_quality"):
         frame[column] = located[column]
     frame["geocode_precision_m"] = located["geocode_precision_m"]
@@ -300,17 +324,63 @@ def _incidents(
     return frame.loc[:, list(INCIDENT_COLUMNS)].reset_index(drop=True)
 
 
+def _category_themes(
+    categories: pd.Series, themes: ThemeMap
+) -> tuple[pd.Series, dict[str, pd.Series]]:
+    """Each row's theme and category-implied flags, worked out once per category."""
+    codes, uniques = categories.factorize(use_na_sentinel=False)
+    distinct = pd.Series(uniques)
+
+    def per_row(values: pd.Series) -> pd.Series:
+        return values.take(codes).set_axis(categories.index)
+
+    implied = {flag: per_row(themes.flags_of(distinct, flag)) for flag in FLAG_COLUMNS}
+    return per_row(themes.theme_of(distinct)), implied
+
+
 def _records(raw: pd.DataFrame) -> list[str]:
-    """A compact JSON of each rejected row's non-empty source fields."""
-    out = []
-    for row in raw.loc[:, list(_RECORD_FIELDS)].itertuples(index=False):
-        values = {
-            k: v
-            for k, v in zip(_RECORD_FIELDS, row, strict=True)
-            if v != "" and not (isinstance(v, float) and np.isnan(v))
-        }
-        out.append(json.dumps(values, ensure_ascii=False))
-    return out
+    """A compact JSON of each rejected row's non-empty source fields.
+
+    The same text as ``json.dumps({field: value, ...}, ensure_ascii=False)`` per
+    row, built column by column: each distinct value is encoded once and the
+    fields are joined in Arrow.
+    """
+    if not len(raw):
+        return []
+    fields = [_json_fields(name, raw[name]) for name in _RECORD_FIELDS]
+    inner = pc.binary_join_element_wise(*fields, ", ", null_handling="skip")
+    return pc.binary_join_element_wise("{", inner, "}", "").to_pylist()
+
+
+def _json_fields(name: str, values: pd.Series) -> pa.Array:
+    """``"name": <value as JSON>`` per row, null where the value is empty."""
+    if values.dtype.kind == "f":  # bit for bit, so -0.0 keeps its sign
+        bits = values.to_numpy(dtype="float64").view(np.int64)
+        codes, unique_bits = pd.factorize(bits, use_na_sentinel=False)
+        uniques = unique_bits.view(np.float64).tolist()
+    else:
+        codes, unique_values = pd.factorize(values, use_na_sentinel=False)
+        uniques = unique_values.tolist()
+    key = json.dumps(name)
+    texts = [
+        None if _is_empty(value) else f"{key}: {_json_value(value)}"
+        for value in uniques
+    ]
+    return pa.array(texts, pa.string()).take(codes)
+
+
+def _json_value(value: object) -> str:
+    """``json.dumps(value, ensure_ascii=False)``, without its overhead for the
+    usual string that needs no escaping."""
+    if isinstance(value, str) and not _JSON_ESCAPED.search(value):
+        return f'"{value}"'
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _is_empty(value: object) -> bool:
+    return (isinstance(value, str) and value == "") or (
+        isinstance(value, float) and np.isnan(value)
+    )
 
 
 def _reason_counts(rejects: pd.DataFrame) -> dict[str, int]:

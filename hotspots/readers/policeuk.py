@@ -8,15 +8,14 @@ location. Every point is an anonymised snap point and the date is the month only
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from hotspots.errors import IngestError
-from hotspots.readers.raw import empty_raw, finish_raw, mark_error
+from hotspots.readers.raw import empty_raw, finish_raw, mark_error, per_distinct
 from hotspots.schema import DatePrecision
 
 __all__ = ["POLICE_UK_COLUMNS", "SOURCE", "is_police_uk_header", "read_police_uk"]
@@ -88,10 +87,12 @@ def read_police_uk(data: bytes, *, name: str = "<bytes>") -> pd.DataFrame:
     raw["source_id"] = src["Crime ID"]
     raw["category"] = src["Crime type"]
     raw["location_text"] = src["Location"]
-    raw["town"] = src["LSOA name"].str.replace(r"\s+\w+$", "", regex=True)
+    raw["town"] = per_distinct(
+        src["LSOA name"], lambda names: names.str.replace(r"\s+\w+$", "", regex=True)
+    )
     raw["source_lsoa"] = src["LSOA code"]
-    raw["lon"] = pd.to_numeric(src["Longitude"], errors="coerce")
-    raw["lat"] = pd.to_numeric(src["Latitude"], errors="coerce")
+    raw["lon"] = per_distinct(src["Longitude"], _to_number)
+    raw["lat"] = per_distinct(src["Latitude"], _to_number)
     raw["snapped"] = True
     month = src["Month"].str.strip()
     good_month = month.str.match(_MONTH_PATTERN)
@@ -99,25 +100,45 @@ def read_police_uk(data: bytes, *, name: str = "<bytes>") -> pd.DataFrame:
     raw["occurred_at"] = (month + "-01T00:00:00").where(good_month, "")
     raw["occurred_precision"] = DatePrecision.MONTH.value
     mark_error(
-        raw, ~good_month, "Month", "month " + month.map(repr) + " is not YYYY-MM"
+        raw,
+        ~good_month,
+        "Month",
+        per_distinct(month, lambda m: "month " + m.map(repr) + " is not YYYY-MM"),
     )
     mark_error(raw, src["Crime type"] == "", "Crime type", "no crime type")
-    key = pd.Series(SOURCE + "\x1f", index=raw.index) + src["Crime ID"]
-    no_id = src["Crime ID"] == ""
-    content = src[_KEY_COLUMNS[0]]
-    for column in _KEY_COLUMNS[1:]:
-        content = content + "\x1f" + src[column]
-    raw["record_key"] = key.where(~no_id, SOURCE + "\x1f\x1f" + content)
+    raw["record_key"] = _record_keys(table)
     return finish_raw(raw)
+
+
+def _record_keys(table: pa.Table) -> pd.Series:
+    """``police.uk␟<Crime ID>``, or ``police.uk␟␟<key columns joined by ␟>``
+    for rows without an id (␟ is the unit separator, U+001F)."""
+    source, separator, empty = (
+        pa.scalar(text, pa.large_string()) for text in (SOURCE, "\x1f", "")
+    )
+    crime_id = _arrow_column(table, "Crime ID").combine_chunks()
+    keys = pc.binary_join_element_wise(source, crime_id, separator)
+    no_id = pc.equal(crime_id, empty)
+    if pc.any(no_id).as_py():
+        without_id = table.filter(no_id)
+        columns = (_arrow_column(without_id, c) for c in _KEY_COLUMNS)
+        content = pc.binary_join_element_wise(source, empty, *columns, separator)
+        keys = pc.replace_with_mask(keys, no_id, content.combine_chunks())
+    return keys.to_pandas().astype(str)
+
+
+def _to_number(values: pd.Series) -> pd.Series:
+    return pd.to_numeric(values, errors="coerce")
 
 
 def _read_strings(data: bytes, name: str) -> pa.Table:
     try:
         return pacsv.read_csv(
-            io.BytesIO(data),
+            pa.BufferReader(data),  # no copy of the bytes
             read_options=pacsv.ReadOptions(use_threads=True, encoding="utf-8-sig"),
             convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in POLICE_UK_COLUMNS},
+                # pandas keeps strings as large_string: read them so, uncast.
+                column_types={c: pa.large_string() for c in POLICE_UK_COLUMNS},
                 strings_can_be_null=False,
             ),
         )
@@ -129,3 +150,11 @@ def _column(table: pa.Table, name: str) -> pd.Series:
     if name not in table.column_names:
         return pd.Series(np.full(table.num_rows, "", dtype=object))
     return table.column(name).to_pandas().fillna("").astype(str)
+
+
+def _arrow_column(table: pa.Table, name: str) -> pa.ChunkedArray:
+    """A column as Arrow strings ("" where missing or absent)."""
+    if name not in table.column_names:
+        empty = pa.nulls(table.num_rows, pa.large_string()).fill_null("")
+        return pa.chunked_array([empty])
+    return table.column(name).fill_null("")

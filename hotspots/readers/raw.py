@@ -8,12 +8,21 @@ coordinates. ``error_field``/``error_reason`` carry problems found while reading
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
 from hotspots.schema import FLAG_COLUMNS
 
-__all__ = ["LOCATION_FORMS", "RAW_COLUMNS", "empty_raw", "finish_raw", "mark_error"]
+__all__ = [
+    "LOCATION_FORMS",
+    "RAW_COLUMNS",
+    "empty_raw",
+    "finish_raw",
+    "mark_error",
+    "per_distinct",
+]
 
 #: Location forms, in the order they are tried for each row.
 LOCATION_FORMS: tuple[str, ...] = (
@@ -65,8 +74,15 @@ def empty_raw(n_rows: int) -> pd.DataFrame:
         elif column == "row":
             data[column] = np.arange(2, n_rows + 2, dtype="int64")
         else:
-            data[column] = np.full(n_rows, "", dtype=object)
+            data[column] = _empty_strings(n_rows)
     return pd.DataFrame(data)
+
+
+def _empty_strings(n_rows: int) -> pd.Series:
+    """``n_rows`` empty strings in pandas' default string dtype, built by
+    repeating one (converting a million-element object array is much slower)."""
+    one = pd.Series(np.array([""], dtype=object))
+    return one.take(np.zeros(n_rows, dtype=np.intp)).reset_index(drop=True)
 
 
 def finish_raw(frame: pd.DataFrame) -> pd.DataFrame:
@@ -96,3 +112,13 @@ def mark_error(raw: pd.DataFrame, bad: object, field: str, reason: object) -> No
         reasons = np.full(len(raw), reason, dtype=object)
     raw.loc[bad_rows, "error_field"] = field
     raw.loc[bad_rows, "error_reason"] = reasons[bad_rows]
+
+
+def per_distinct(
+    values: pd.Series, func: Callable[[pd.Series], pd.Series]
+) -> pd.Series:
+    """``func(values)`` for an element-wise ``func``, computed once per distinct
+    value: a police.uk file repeats a few thousand values a million times."""
+    codes, uniques = values.factorize(use_na_sentinel=False)
+    result = func(pd.Series(uniques))
+    return result.take(codes).set_axis(values.index)
