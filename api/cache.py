@@ -3,6 +3,10 @@
 A new ingest bumps the store's data version, so a cached layer from older data is
 never served: the version is part of the key. Entries are evicted least recently
 used first. The cache also hands out the ETag for a layer.
+
+Concurrent requests for a layer not yet cached compute it once: the first
+computes, the others wait for it (as when every open map asks for the same
+layers just after a restart or an ingest).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ class LayerCache:
         self.max_entries = max_entries
         self._entries: OrderedDict[str, CachedLayer] = OrderedDict()
         self._lock = threading.Lock()
+        self._computing: dict[str, threading.Lock] = {}  # key -> its computer's lock
         self.hits = 0
         self.misses = 0
 
@@ -58,18 +63,46 @@ class LayerCache:
         return json.dumps(fields, sort_keys=True, default=str)
 
     def get(self, store: IncidentStore, request: LayerRequest) -> CachedLayer:
-        """The layer for ``request`` on the store's current data, computed once."""
+        """The layer for ``request`` on the store's current data, computed once.
+
+        A request that finds the layer being computed waits for that result
+        instead of computing it again; if the computation fails, each waiter
+        tries in turn (and so gets the error itself).
+        """
         key = self.key(request, store.data_version())
         with self._lock:
-            cached = self._entries.get(key)
+            cached = self._hit(key)
             if cached is not None:
-                self._entries.move_to_end(key)
-                self.hits += 1
                 return cached
-        computed = CachedLayer(compute_layer(store, request))
-        with self._lock:
-            self.misses += 1
-            self._entries[key] = computed
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            computing = self._computing.setdefault(key, threading.Lock())
+        with computing:
+            with self._lock:
+                cached = self._hit(key)
+            if cached is not None:
+                return cached
+            try:
+                computed = CachedLayer(compute_layer(store, request))
+            except BaseException:
+                with self._lock:
+                    self._done(key, computing)
+                raise
+            with self._lock:
+                self.misses += 1
+                self._entries[key] = computed
+                while len(self._entries) > self.max_entries:
+                    self._entries.popitem(last=False)
+                self._done(key, computing)
         return computed
+
+    def _done(self, key: str, computing: threading.Lock) -> None:
+        """Forget that ``key`` is being computed (unless another took over)."""
+        if self._computing.get(key) is computing:
+            del self._computing[key]
+
+    def _hit(self, key: str) -> CachedLayer | None:
+        """The cached layer for ``key`` (counted as a hit), if any; hold the lock."""
+        cached = self._entries.get(key)
+        if cached is not None:
+            self._entries.move_to_end(key)
+            self.hits += 1
+        return cached
