@@ -1,4 +1,8 @@
-"""Typed dependencies shared by the routes."""
+"""Typed dependencies shared by the routes.
+
+They do no I/O, so they are ``async``: FastAPI runs them on the event loop
+instead of handing each one to the thread pool.
+"""
 
 from __future__ import annotations
 
@@ -14,25 +18,25 @@ from hotspots.store import IncidentStore
 __all__ = ["CacheDep", "PolicyDep", "SettingsDep", "StoreDep"]
 
 
-def get_store(request: Request) -> IncidentStore:
+async def get_store(request: Request) -> IncidentStore:
     """The store opened by ``create_app`` for this service."""
     store: IncidentStore = request.app.state.store
     return store
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The settings ``create_app`` was given."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_cache(request: Request) -> LayerCache:
+async def get_cache(request: Request) -> LayerCache:
     """The computed-layer cache."""
     cache: LayerCache = request.app.state.layers
     return cache
 
 
-def get_policy(
+async def get_policy(
     settings: Annotated[Settings, Depends(get_settings)],
     x_api_key: Annotated[str | None, Header()] = None,
 ) -> AccessPolicy:

@@ -31,7 +31,7 @@ class LayerFilters:
     bbox: tuple[float, float, float, float] | None
 
 
-def layer_filters(
+async def layer_filters(
     theme: Annotated[Theme | None, Query(description="Theme")] = None,
     category: Annotated[
         list[str] | None, Query(description="Source categories (repeatable)")

@@ -20,6 +20,7 @@ Method = StrEnum("Method", {name: name for name in METHODS})  # type: ignore[mis
 
 #: Layers are sensitive: browsers may keep them, shared proxies may not.
 CACHE_CONTROL = "private, max-age=300, must-revalidate"
+GEOJSON_TYPE = "application/geo+json"
 
 
 async def method_parameters(
@@ -87,9 +88,16 @@ def get_layer(
             },
         }
         return download_response(empty, format, name, {"Cache-Control": "no-store"})
-    headers = {"ETag": cached.etag, "Cache-Control": CACHE_CONTROL, "Vary": "X-API-Key"}
+    headers = {
+        "ETag": cached.etag,
+        "Cache-Control": CACHE_CONTROL,
+        "Vary": "X-API-Key, Accept-Encoding",
+    }
     if request.headers.get("if-none-match") == cached.etag:
         return Response(status_code=304, headers=headers)
-    if format is Format.GEOJSON:
-        return Response(cached.body, media_type="application/geo+json", headers=headers)
-    return download_response(cached.layer, format, name, headers)
+    if format is not Format.GEOJSON:
+        return download_response(cached.layer, format, name, headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(cached.gzip_body, media_type=GEOJSON_TYPE, headers=headers)
+    return Response(cached.body, media_type=GEOJSON_TYPE, headers=headers)

@@ -160,3 +160,19 @@ def test_sensitive_incidents_are_left_out_for_public_callers(
 def test_unknown_api_key_is_401(sample_client: TestClient) -> None:
     response = sample_client.get(f"{LAYER}/grid", headers={"X-API-Key": "guess"})
     assert response.status_code == 401
+
+
+def test_layers_are_served_gzip_compressed_when_asked(
+    sample_client: TestClient,
+) -> None:
+    params = {"theme": "asb"}
+    plain = sample_client.get(
+        f"{LAYER}/grid", params=params, headers={"Accept-Encoding": "identity"}
+    )
+    zipped = sample_client.get(
+        f"{LAYER}/grid", params=params, headers={"Accept-Encoding": "gzip"}
+    )
+    assert "content-encoding" not in plain.headers
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.json() == plain.json()  # the client decompresses
+    assert int(zipped.headers["content-length"]) * 5 < len(plain.content)
