@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from numpy.typing import NDArray
 
 import geopandas as gpd
 
@@ -30,7 +32,7 @@ from boundaries.spatial import DEFAULT_TOLERANCE_M, assign_areas
 from hotspots.errors import IngestError
 from hotspots.fingerprint import record_fingerprints
 from hotspots.geocode import PostcodeIndex, StreetGazetteer
-from hotspots.locate import Geocoders, locate
+from hotspots.locate import LOCATE_INPUTS, Geocoders, locate
 from hotspots.readers.geojson_ import default_geojson_mapping, read_geojson
 from hotspots.readers.mapped_csv import read_mapped_csv
 from hotspots.readers.mapping import ColumnMapping, read_mapping
@@ -38,12 +40,15 @@ from hotspots.readers.policeuk import SOURCE as POLICE_UK
 from hotspots.readers.policeuk import is_police_uk_header, read_police_uk
 from hotspots.readers.sources import InputFile, find_input_files
 from hotspots.schema import FLAG_COLUMNS, INCIDENT_COLUMNS
-from hotspots.store.base import BatchRecord, IncidentStore
+from hotspots.store.base import BatchRecord, BatchResult, IncidentStore
 from hotspots.themes import ThemeMap
 
 __all__ = ["FileReport", "IngestOptions", "IngestReport", "ingest_paths"]
 
 OUTSIDE_STUDY_AREA = "outside the study area"
+#: Rows per part of a big file: the store writes one part while the next is
+#: prepared (SQLite runs without the GIL), so the two overlap on two cores.
+PART_ROWS = 200_000
 _RECORD_FIELDS = (
     "source_id", "category", "occurred_at", "location_text", "lon", "lat",
     "easting", "northing", "grid_reference", "postcode", "street", "town",
@@ -197,27 +202,68 @@ def _ingest_file(input_file: InputFile, context: _Context) -> FileReport:
         checksum = pool.submit(_sha256_hex, data)
         raw, source = _read(input_file, data, context.options)
         del data  # the raw frame holds all that is needed from here on
-        rows_read = len(raw)
-        incidents, rejects = _prepare(raw, context)
-        del raw  # free it before the store's own working memory is needed
+        # Identical records are numbered in file order, so fingerprint the whole
+        # file: a rejected copy must not shift the ids of the stored ones.
+        ids = record_fingerprints(raw["record_key"])
+        geocoders = context.geocoders(raw)
         batch = BatchRecord(
             file_name=input_file.name,
             checksum=checksum.result(),
             source=source,
-            rows_read=rows_read,
+            rows_read=len(raw),
             ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
-    result = context.store.add_batch(batch, incidents, rejects)
+    parts = (
+        _prepare(raw, rows, ids[rows], geocoders, context) for rows in _parts_by_id(ids)
+    )
+    result, rejects = _store(context.store, batch, parts)
     return FileReport(
         name=input_file.name,
         source=source,
         batch_id=result.batch_id,
-        read=rows_read,
+        read=batch.rows_read,
         stored=result.stored,
         rejected=result.rejected,
         duplicates=result.duplicates,
         rejected_by_reason=_reason_counts(rejects),
     )
+
+
+def _parts_by_id(ids: NDArray[np.int64]) -> list[NDArray[np.intp]]:
+    """Row positions of a file in parts of about :data:`PART_ROWS` rows.
+
+    Each part is a range of ids, above the previous part's, so the store can
+    append every part in key order; rows keep file order within a part.
+    """
+    n_parts = max(1, -(-len(ids) // PART_ROWS))
+    if n_parts == 1:
+        return [np.arange(len(ids))]
+    by_id = np.argsort(ids, kind="stable")
+    return [np.sort(rows) for rows in np.array_split(by_id, n_parts)]
+
+
+def _store(
+    store: IncidentStore,
+    batch: BatchRecord,
+    parts: Iterable[tuple[pd.DataFrame, pd.DataFrame]],
+) -> tuple[BatchResult, pd.DataFrame]:
+    """Store prepared parts as one batch; returns the result and every reject.
+
+    A store with a ``batch_writer`` (SQLite) takes the parts one by one, writing
+    each while the next is prepared; any other gets them all in one call.
+    """
+    batch_writer = getattr(store, "batch_writer", None)
+    if batch_writer is None:
+        incidents, rejects = (
+            pd.concat(frames, ignore_index=True) for frames in zip(*parts, strict=True)
+        )
+        return store.add_batch(batch, incidents, rejects), rejects
+    all_rejects = []
+    with batch_writer(batch) as writer:
+        for incidents, rejects in parts:
+            writer.add(incidents, rejects)
+            all_rejects.append(rejects)
+    return writer.result, pd.concat(all_rejects, ignore_index=True)
 
 
 def _sha256_hex(data: bytes) -> str:
@@ -246,14 +292,24 @@ def _read(
     )
 
 
-def _prepare(raw: pd.DataFrame, context: _Context) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Locate, check the study area and build incident and reject frames."""
+def _prepare(
+    raw: pd.DataFrame,
+    rows: NDArray[np.intp],
+    ids: NDArray[np.int64],
+    geocoders: Geocoders,
+    context: _Context,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Locate the rows at positions ``rows`` of ``raw``, check the study area and
+    build their incident and reject frames (each copying only the columns it
+    needs)."""
     options = context.options
-    located = locate(raw, context.geocoders(raw))
+    where = raw.loc[:, [*LOCATE_INPUTS, "source_lsoa"]].iloc[rows]
+    located = locate(where, geocoders)
     easting = located["easting"].to_numpy()
     northing = located["northing"].to_numpy()
     lsoas = context.areas("lsoa")
-    outside_set = (raw["source_lsoa"] != "") & ~raw["source_lsoa"].isin(lsoas["code"])
+    source_lsoa = where["source_lsoa"]
+    outside_set = (source_lsoa != "") & ~source_lsoa.isin(lsoas["code"])
     lsoa = assign_areas(
         easting, northing, lsoas, tolerance_m=options.tolerance_m,
         outside_set=outside_set.to_numpy(),
@@ -269,19 +325,16 @@ def _prepare(raw: pd.DataFrame, context: _Context) -> tuple[pd.DataFrame, pd.Dat
         error_field = np.where(outside, "location", error_field)
         error_reason = np.where(outside, OUTSIDE_STUDY_AREA, error_reason)
     ok = error_field == ""
-    # Identical records are numbered in file order, so fingerprint the whole
-    # file: a rejected copy must not shift the ids of the stored ones.
-    ids = record_fingerprints(raw["record_key"])
     incidents = _incidents(
-        raw.loc[:, list(_INCIDENT_INPUTS)][ok],
+        raw.loc[:, list(_INCIDENT_INPUTS)].iloc[rows[ok]],
         located[ok], lsoa[ok], ward[ok], ids[ok], options,
     )  # fmt: skip
     rejects = pd.DataFrame(
         {
-            "row": raw["row"].to_numpy()[~ok],
+            "row": raw["row"].to_numpy()[rows[~ok]],
             "field": error_field[~ok],
             "reason": error_reason[~ok],
-            "record": _records(raw.loc[:, list(_RECORD_FIELDS)][~ok]),
+            "record": _records(raw.loc[:, list(_RECORD_FIELDS)].iloc[rows[~ok]]),
         }
     )
     return incidents, rejects
@@ -371,7 +424,9 @@ def _json_fields(name: str, values: pd.Series) -> pa.Array:
 
 def _json_value(value: object) -> str:
     """``json.dumps(value, ensure_ascii=False)``, without its overhead for the
-    usual string that needs no escaping."""
+    usual finite number or string that needs no escaping."""
+    if isinstance(value, float) and math.isfinite(value):
+        return float.__repr__(value)  # what json writes for a float
     if isinstance(value, str) and not _JSON_ESCAPED.search(value):
         return f'"{value}"'
     return json.dumps(value, ensure_ascii=False)

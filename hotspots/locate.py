@@ -25,7 +25,7 @@ from hotspots.geocode import (
     parse_grid_references,
 )
 
-__all__ = ["LOCATED_COLUMNS", "Geocoders", "locate"]
+__all__ = ["LOCATED_COLUMNS", "LOCATE_INPUTS", "Geocoders", "locate"]
 
 LOCATED_COLUMNS = (
     "easting",
@@ -44,6 +44,8 @@ _FORM_INPUTS = (
     "lon", "lat", "snapped", "easting", "northing", "grid_reference", "postcode",
     "street", "town",
 )  # fmt: skip
+#: Every raw column :func:`locate` reads.
+LOCATE_INPUTS = (*_FORM_INPUTS, "error_field", "error_reason")
 
 #: Nominal radius (m) a unit postcode centroid is good to; most PO units span
 #: a street or part of one.

@@ -47,6 +47,12 @@ _KEY_COLUMNS = (
     "Context",
 )
 _MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+#: Raw columns :func:`read_police_uk` fills itself.
+_SET_HERE = (
+    "source", "source_id", "category", "location_text", "town", "source_lsoa",
+    "lon", "lat", "snapped", "month", "occurred_at", "occurred_precision",
+    "record_key",
+)  # fmt: skip
 
 
 def is_police_uk_header(header: list[str]) -> bool:
@@ -82,7 +88,7 @@ def read_police_uk(data: bytes, *, name: str = "<bytes>") -> pd.DataFrame:
             f"{', '.join(repr(c) for c in missing)}"
         )
     src = {c: _column(table, c) for c in POLICE_UK_COLUMNS}
-    raw = empty_raw(table.num_rows)
+    raw = empty_raw(table.num_rows, skip=_SET_HERE)
     raw["source"] = SOURCE
     raw["source_id"] = src["Crime ID"]
     raw["category"] = src["Crime type"]

@@ -8,7 +8,7 @@ coordinates. ``error_field``/``error_reason`` carry problems found while reading
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -63,10 +63,16 @@ _FLOAT_COLUMNS = ("lon", "lat", "easting", "northing")
 _BOOL_COLUMNS = ("snapped", *FLAG_COLUMNS)
 
 
-def empty_raw(n_rows: int) -> pd.DataFrame:
-    """A raw frame of ``n_rows`` rows with every column at its empty value."""
+def empty_raw(n_rows: int, *, skip: Iterable[str] = ()) -> pd.DataFrame:
+    """A raw frame of ``n_rows`` rows with every column at its empty value.
+
+    Columns in ``skip`` are left out, for the caller to set.
+    """
+    skipped = set(skip)
     data: dict[str, object] = {}
     for column in RAW_COLUMNS:
+        if column in skipped:
+            continue
         if column in _FLOAT_COLUMNS:
             data[column] = np.full(n_rows, np.nan)
         elif column in _BOOL_COLUMNS:
