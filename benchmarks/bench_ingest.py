@@ -27,6 +27,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -168,32 +169,50 @@ def _child_ingest(csv: Path, db: Path) -> dict[str, Any]:
     }
 
 
+_NESTING = threading.local()
+
+
 def _timed(name: str, func: Callable[..., Any], sink: dict[str, list[float]]) -> Any:
     """``func`` adding its wall seconds and its thread's CPU seconds to
-    ``sink[name]``."""
+    ``sink[name]``, less those of timed calls nested in it."""
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        stack = _NESTING.__dict__.setdefault("stack", [])
+        stack.append([0.0, 0.0])  # time spent in nested timed calls
         start, cpu = time.perf_counter(), time.thread_time()
         try:
             return func(*args, **kwargs)
         finally:
-            sink[name][0] += time.perf_counter() - start
-            sink[name][1] += time.thread_time() - cpu
+            spent = [time.perf_counter() - start, time.thread_time() - cpu]
+            nested = stack.pop()
+            for i in (0, 1):
+                sink[name][i] += spent[i] - nested[i]
+                if stack:
+                    stack[-1][i] += spent[i]
 
     return wrapper
 
 
-#: Stage label -> (module, function) timed by ``_child_stages``, in pipeline order.
+#: Stage label -> (module, object, attribute) timed by ``_child_stages``, in
+#: pipeline order. Missing ones are skipped, so the script also times older
+#: versions of the code (an older store did everything in ``add_batch``).
 _STAGES = {
-    "read (parse + validate)": ("hotspots.ingest", "read_police_uk"),
-    "fingerprint": ("hotspots.ingest", "record_fingerprints"),
-    "load boundaries": ("hotspots.ingest", "read_boundaries"),
-    "locate (check + project)": ("hotspots.ingest", "locate"),
-    "assign areas (LSOA + ward)": ("hotspots.ingest", "assign_areas"),
-    "incident frame": ("hotspots.ingest", "_incidents"),
-    "reject records (JSON)": ("hotspots.ingest", "_records"),
-    "store: stage rows (bind)": ("hotspots.store.sqlite", "_stage_incidents"),
-    HELPER_STAGE: ("hotspots.store.sqlite", "_insert_staged"),
+    "read (parse + validate)": ("hotspots.ingest", "", "read_police_uk"),
+    "fingerprint": ("hotspots.ingest", "", "record_fingerprints"),
+    "load boundaries": ("hotspots.ingest", "", "read_boundaries"),
+    "locate (check + project)": ("hotspots.ingest", "", "locate"),
+    "assign areas (LSOA + ward)": ("hotspots.ingest", "", "assign_areas"),
+    "incident frame": ("hotspots.ingest", "", "_incidents"),
+    "reject records (JSON)": ("hotspots.ingest", "", "_records"),
+    "store: add_batch (all of it)": (
+        "hotspots.store.sqlite",
+        "SQLiteStore",
+        "add_batch",
+    ),
+    "store: wait for helper": ("hotspots.store.sqlite", "BatchWriter", "_wait"),
+    "store: stage rows (bind)": ("hotspots.store.sqlite", "", "_stage_incidents"),
+    HELPER_STAGE: ("hotspots.store.sqlite", "", "_insert_staged"),
+    "store: rejects, counts": ("hotspots.store.sqlite", "BatchWriter", "finish"),
 }
 
 
@@ -203,19 +222,13 @@ def _child_stages(csv: Path, db: Path) -> dict[str, Any]:
 
     from hotspots.ingest import ingest_paths
     from hotspots.store import SQLiteStore
-    from hotspots.store.sqlite import BatchWriter
 
     stages: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for label, (module_name, attr) in _STAGES.items():
+    for label, (module_name, owner_name, attr) in _STAGES.items():
         module = importlib.import_module(module_name)
-        setattr(module, attr, _timed(label, getattr(module, attr), stages))
-    for label, method in (
-        ("store: wait for helper", "_wait"),
-        ("store: rejects, counts", "finish"),
-    ):
-        setattr(
-            BatchWriter, method, _timed(label, getattr(BatchWriter, method), stages)
-        )
+        owner = getattr(module, owner_name, None) if owner_name else module
+        if owner is not None and hasattr(owner, attr):
+            setattr(owner, attr, _timed(label, getattr(owner, attr), stages))
     store = SQLiteStore(db)
     start, cpu = time.perf_counter(), time.process_time()
     ingest_paths([csv], store)
@@ -225,7 +238,8 @@ def _child_stages(csv: Path, db: Path) -> dict[str, Any]:
         total[0] - sum(v[0] for v in main_thread),
         float("nan"),
     ]
-    return {"seconds": total[0], "cpu_seconds": total[1], "stages": dict(stages)}
+    stages = {label: stages[label] for label in [*_STAGES, *stages] if label in stages}
+    return {"seconds": total[0], "cpu_seconds": total[1], "stages": stages}
 
 
 def _child_floor(csv: Path) -> dict[str, Any]:

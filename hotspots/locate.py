@@ -184,9 +184,8 @@ def _lonlat(rows: pd.DataFrame) -> pd.DataFrame:
         found.index, found, GeocodeQuality.EXACT.value, np.nan, found["note"]
     )
     result = result.iloc[codes].set_axis(rows.index)
-    result["quality"] = np.where(
-        rows["snapped"].to_numpy(), GeocodeQuality.SNAPPED.value, result["quality"]
-    )
+    snapped = rows["snapped"].to_numpy(dtype=bool)
+    result["quality"] = result["quality"].mask(snapped, GeocodeQuality.SNAPPED.value)
     return result
 
 
