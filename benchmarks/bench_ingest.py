@@ -12,6 +12,11 @@ subprocess so peak RSS is that run's alone:
 Usage::
 
     .venv/bin/python benchmarks/bench_ingest.py [--rows 1000000] [--seed 7]
+        [--repeat 3] [--part-rows 200000] [--keep DIR]
+
+``--repeat`` runs the full ingest several times (fresh store each) and reports
+the fastest, for a machine shared with other work; the 1-minute load average
+is printed before and after.
 
 Exits non-zero if the counts do not add up (stored + rejected + duplicates must
 equal rows read, and the re-ingest must store nothing).
@@ -322,6 +327,10 @@ def _machine() -> dict[str, str]:
     }
 
 
+def _load_average() -> str:
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
 def _check(
     make_up: dict[str, int], first: dict[str, Any], again: dict[str, Any]
 ) -> list[str]:
@@ -405,8 +414,10 @@ def main() -> int:
         _child(sys.argv[2:])
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--rows", type=int, default=1_000_000, help="rows to generate (1,000,000)"
+    )
+    parser.add_argument("--seed", type=int, default=7, help="generator seed (7)")
     parser.add_argument(
         "--keep", type=Path, help="write the CSV and store here and keep them"
     )
@@ -417,6 +428,7 @@ def main() -> int:
         "--part-rows", type=int, help="override hotspots.ingest.PART_ROWS"
     )
     args = parser.parse_args()
+    load_before = _load_average()
     if args.part_rows:
         os.environ[PART_ROWS_ENV] = str(args.part_rows)
     with tempfile.TemporaryDirectory(prefix="bench_ingest_") as tmp:
@@ -442,6 +454,7 @@ def main() -> int:
         }
     problems = _check(make_up, runs["ingest"], runs["reingest"])
     _print_report(make_up, runs, problems)
+    print(f"load average (1 min): {load_before} before, {_load_average()} after")
     return 1 if problems else 0
 
 
