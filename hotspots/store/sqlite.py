@@ -9,6 +9,7 @@ at all.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -120,6 +121,7 @@ class SQLiteStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.url = f"sqlite:///{self.path}"
+        self._readers = threading.local()  # one cheap reader per thread
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as conn:
@@ -233,12 +235,25 @@ class SQLiteStore:
         )
 
     def data_version(self) -> int:
-        """Bumped by every batch that stores at least one incident."""
-        with self._connect() as conn:
-            row = conn.execute(
-                "SELECT value FROM meta WHERE key='data_version'"
-            ).fetchone()
+        """Bumped by every batch that stores at least one incident.
+
+        Asked on every cached API request, so it reuses this thread's reader
+        connection; each SELECT starts a new read transaction and so sees the
+        latest committed ingest.
+        """
+        row = (
+            self._reader()
+            .execute("SELECT value FROM meta WHERE key='data_version'")
+            .fetchone()
+        )
         return int(row[0])
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._readers, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            self._readers.conn = conn
+        return conn
 
     def count(self) -> int:
         """Number of stored incidents."""
