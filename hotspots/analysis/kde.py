@@ -98,8 +98,10 @@ BANDWIDTH_RULES = ("silverman", "sfhotspot")
 M2_PER_KM2 = 1e6
 #: Entries (points x straddle offsets) evaluated per chunk: fits in cache.
 STRADDLE_CHUNK_ENTRIES = 131_072
-#: Merge coincident points when a sample has fewer distinct locations than this.
-DEDUPE_DISTINCT_SHARE = 0.5
+#: Merge coincident points when a sample has fewer distinct locations than this
+#: share: 1M police.uk-like points on 30,000 snap points sample ~82% distinct, and
+#: merging them (~0.1 s) saves most of the per-point edge work.
+DEDUPE_DISTINCT_SHARE = 0.9
 DEDUPE_SAMPLE = 10_000
 #: Limit on the padded FFT grid (grid plus a bandwidth on each side), in cells.
 MAX_FFT_CELLS = 16_000_000
