@@ -215,7 +215,8 @@ _STAGES = {
         "add_batch",
     ),
     "store: wait for helper": ("hotspots.store.sqlite", "BatchWriter", "_wait"),
-    "store: stage rows (bind)": ("hotspots.store.sqlite", "", "_stage_incidents"),
+    "store: prepare rows": ("hotspots.store.sqlite", "", "_staged_tables"),
+    "store: stage rows (bind)": ("hotspots.store.sqlite", "", "_fill_temp_table"),
     HELPER_STAGE: ("hotspots.store.sqlite", "", "_insert_staged"),
     "store: rejects, counts": ("hotspots.store.sqlite", "BatchWriter", "finish"),
 }

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
+from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 
@@ -293,8 +294,9 @@ class BatchWriter:
     Each part's rows are staged (bound into temp tables, which needs the GIL)
     in the caller's thread, then joined into ``incidents`` by one long
     ``INSERT ... SELECT`` in a helper thread. SQLite releases the GIL while it
-    runs, so the caller's work on the next part proceeds in parallel. The
-    connection is only ever used by one thread at a time.
+    runs, so the caller's work on the next part, and the Python side of staging
+    it, proceed in parallel. The connection is only ever used by one thread at
+    a time.
     """
 
     def __init__(
@@ -311,8 +313,11 @@ class BatchWriter:
 
     def add(self, incidents: pd.DataFrame, rejects: pd.DataFrame) -> None:
         """Queue one part's incidents (and keep its rejects for the end)."""
+        # Python work first, while the helper may still be inserting the last part.
+        staged = _staged_tables(incidents.assign(batch_id=self.batch_id))
         self._wait()
-        _stage_incidents(self._conn, incidents.assign(batch_id=self.batch_id))
+        for table in staged:
+            _fill_temp_table(self._conn, table)
         self._inserting = self._pool.submit(_insert_staged, self._conn)
         self._incidents += len(incidents)
         self._rejects.append(rejects)
@@ -365,34 +370,42 @@ class BatchWriter:
             self._stored += inserting.result()
 
 
-def _stage_incidents(conn: sqlite3.Connection, incidents: pd.DataFrame) -> None:
-    """Bind incidents into temp tables for :func:`_insert_staged`.
+@dataclass(frozen=True)
+class _StagedTable:
+    """Rows for ``temp.batch_<name>``, keyed on the first column, as one flat
+    list of values (row after row)."""
+
+    name: str
+    columns: tuple[str, ...]
+    values: list[object]
+
+
+def _staged_tables(incidents: pd.DataFrame) -> list[_StagedTable]:
+    """The temp tables :func:`_insert_staged` joins into ``incidents``.
 
     Binding 25 Python values per row is most of the cost of a plain
     ``executemany``, and incidents repeat a few thousand places, categories and
-    months. So each group of :data:`_DIMENSIONS` columns goes into a small temp
-    table of its distinct values, and each row binds only its id, source id and
-    three group codes, in ``incident_id`` order (a repeated id keeps its first
-    row).
+    months. So each group of :data:`_DIMENSIONS` columns goes into a small table
+    of its distinct values, and each row has only its id, source id and three
+    group codes, in ``incident_id`` order (a repeated id keeps its first row).
     """
     order = np.argsort(incidents["incident_id"].to_numpy(), kind="stable")
     row_columns = [
         _nullable_list(incidents[column].take(order))
         for column in ("incident_id", "source_id")
     ]
+    tables = []
     for name, columns in _DIMENSIONS.items():
         codes, distinct = _distinct_rows(incidents, columns)
         distinct.insert(0, "code", np.arange(len(distinct)))
-        _fill_temp_table(
-            conn, name, distinct.columns, _rows(distinct, distinct.columns)
-        )
+        values = list(chain.from_iterable(_rows(distinct, distinct.columns)))
+        tables.append(_StagedTable(name, ("code", *columns), values))
         row_columns.append(codes[order].tolist())
-    _fill_temp_table(
-        conn,
-        "rows",
-        ("incident_id", "source_id", *_DIMENSIONS),
-        zip(*row_columns, strict=True),
+    rows = list(chain.from_iterable(zip(*row_columns, strict=True)))
+    tables.append(
+        _StagedTable("rows", ("incident_id", "source_id", *_DIMENSIONS), rows)
     )
+    return tables
 
 
 def _insert_staged(conn: sqlite3.Connection) -> int:
@@ -406,36 +419,30 @@ def _insert_staged(conn: sqlite3.Connection) -> int:
     return stored
 
 
-def _fill_temp_table(
-    conn: sqlite3.Connection,
-    name: str,
-    columns: Iterable[str],
-    rows: Iterable[tuple[object, ...]],
-) -> None:
-    """Create ``temp.batch_<name>`` keyed on its first column and fill it; a
-    repeated key keeps its first row."""
-    key, *others = columns
-    conn.execute(f"DROP TABLE IF EXISTS temp.batch_{name}")
+def _fill_temp_table(conn: sqlite3.Connection, table: _StagedTable) -> None:
+    """Create ``temp.batch_<name>`` and fill it; a repeated key keeps its first
+    row."""
+    key, *others = table.columns
+    conn.execute(f"DROP TABLE IF EXISTS temp.batch_{table.name}")
     conn.execute(
-        f"CREATE TEMP TABLE batch_{name} "
+        f"CREATE TEMP TABLE batch_{table.name} "
         f"({key} INTEGER PRIMARY KEY, {', '.join(others)})"
     )
     _insert_many(
-        conn, f"INSERT OR IGNORE INTO temp.batch_{name}", len(others) + 1, rows
+        conn,
+        f"INSERT OR IGNORE INTO temp.batch_{table.name}",
+        len(table.columns),
+        table.values,
     )
 
 
 def _insert_many(
-    conn: sqlite3.Connection,
-    insert: str,
-    n_columns: int,
-    rows: Iterable[tuple[object, ...]],
+    conn: sqlite3.Connection, insert: str, n_columns: int, values: list[object]
 ) -> None:
-    """Run ``insert`` (``INSERT ... INTO table``) for every row, many rows per
-    statement: binding is then about 40% cheaper than one row at a time. Rows
-    go in in order."""
+    """Run ``insert`` (``INSERT ... INTO table``) for rows given as one flat list
+    of values, many rows per statement: binding is then about 40% cheaper than
+    one row at a time. Rows go in in order."""
     per_statement = max(1, _MAX_VARIABLES // n_columns)
-    values = list(chain.from_iterable(rows))
     width = per_statement * n_columns
     whole = len(values) - len(values) % width
 
