@@ -48,7 +48,7 @@ __all__ = ["FileReport", "IngestOptions", "IngestReport", "ingest_paths"]
 OUTSIDE_STUDY_AREA = "outside the study area"
 #: Rows per part of a big file: the store writes one part while the next is
 #: prepared (SQLite runs without the GIL), so the two overlap on two cores.
-PART_ROWS = 200_000
+PART_ROWS = 100_000
 _RECORD_FIELDS = (
     "source_id", "category", "occurred_at", "location_text", "lon", "lat",
     "easting", "northing", "grid_reference", "postcode", "street", "town",
