@@ -79,3 +79,28 @@ def test_an_error_preparing_a_later_part_rolls_the_whole_file_back(
     assert store.count() == 0
     assert store.batches().empty
     assert store.data_version() == 0
+
+
+class _StoreWithoutBatchWriter:
+    """A store that only has the protocol's ``add_batch`` (as a PostGIS one might)."""
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> object:
+        if name == "batch_writer":
+            raise AttributeError(name)
+        return getattr(self._store, name)
+
+
+def test_a_store_without_a_batch_writer_gets_all_parts_in_one_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = SQLiteStore(tmp_path / "whole.db")
+    expected = ingest_paths(FILES, whole).totals()
+    monkeypatch.setattr(hotspots.ingest, "PART_ROWS", 1_000)
+    plain = SQLiteStore(tmp_path / "plain.db")
+    totals = ingest_paths(FILES, _StoreWithoutBatchWriter(plain)).totals()  # type: ignore[arg-type]
+    assert totals == expected
+    for got, want in zip(_contents(plain), _contents(whole), strict=True):
+        pd.testing.assert_frame_equal(got, want)
