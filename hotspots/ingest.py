@@ -442,4 +442,5 @@ def _reason_counts(rejects: pd.DataFrame) -> dict[str, int]:
     """Rejects counted by reason, with free-text values folded into their kind."""
     kinds = rejects["reason"].astype(str).str.replace(r"[:].*$", "", regex=True)
     kinds = kinds.str.replace(r"'[^']*'", "'…'", regex=True)
+    kinds = kinds.str.replace(r"score \d+(\.\d+)?", "score N", regex=True)
     return {str(k): int(v) for k, v in kinds.value_counts().sort_index().items()}
