@@ -24,7 +24,7 @@ from hotspots.access import SENSITIVE_FLAGS, AccessPolicy
 from hotspots.analysis.registry import METHODS
 from hotspots.crs import BNG
 from hotspots.errors import EmptyInputError, HotspotError, InvalidParameterError
-from hotspots.layers import LayerRequest
+from hotspots.layers import LayerRequest, find_area
 from hotspots.schema import FLAG_COLUMNS
 from hotspots.store import IncidentQuery, IncidentStore
 from hotspots.summaries import incidents_per_location
@@ -86,19 +86,8 @@ def _parse_view(view: str | None) -> tuple[float, float, float] | None:
 
 def _area(area: str) -> tuple[str, str, str, Any]:
     """(code, name, boundary set, BNG geometry) of a ward or LSOA code or name."""
-    wanted = area.strip().casefold()
-    for set_name in ("ward", "lsoa"):
-        areas = read_boundaries(set_name)
-        hit = areas[
-            (areas["code"].str.casefold() == wanted)
-            | (areas["name"].str.casefold() == wanted)
-        ]
-        if len(hit):
-            row = hit.iloc[0]
-            return str(row["code"]), str(row["name"]), set_name, row.geometry
-    raise InvalidParameterError(
-        f"unknown area {area!r}: give 'city' or a ward or LSOA code (E05…/E01…) or name"
-    )
+    geometry, info = find_area(area)
+    return info["code"], info["name"], info["kind"], geometry
 
 
 def gather_map_data(

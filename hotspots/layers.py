@@ -28,7 +28,13 @@ from hotspots.schema import FLAG_COLUMNS
 from hotspots.store import IncidentQuery, IncidentStore
 from hotspots.themes import parse_theme
 
-__all__ = ["LayerRequest", "compute_layer", "incident_points", "study_area"]
+__all__ = [
+    "LayerRequest",
+    "compute_layer",
+    "find_area",
+    "incident_points",
+    "study_area",
+]
 
 
 @dataclass(frozen=True)
@@ -59,7 +65,7 @@ def study_area(
         geometry = read_boundaries("ward").union_all()
         info = {"code": "E06000044", "name": "Portsmouth"}
     else:
-        found = [_one_area(name) for name in names]
+        found = [find_area(name) for name in names]
         geometry = shapely.union_all([g for g, _ in found])
         info = {
             "code": ",".join(i["code"] for _, i in found),
@@ -76,8 +82,9 @@ def study_area(
     return geometry, info
 
 
-def _one_area(name: str) -> tuple[shapely.Geometry, dict[str, str]]:
-    wanted = name.casefold()
+def find_area(name: str) -> tuple[shapely.Geometry, dict[str, str]]:
+    """One ward or LSOA by code or name: its BNG polygon and code, name, kind."""
+    wanted = name.strip().casefold()
     for set_name in ("ward", "lsoa"):
         areas = read_boundaries(set_name)
         hit = areas[
@@ -86,7 +93,8 @@ def _one_area(name: str) -> tuple[shapely.Geometry, dict[str, str]]:
         ]
         if len(hit):
             row = hit.iloc[0]
-            return row.geometry, {"code": row["code"], "name": row["name"]}
+            info = {"code": row["code"], "name": row["name"], "kind": set_name}
+            return row.geometry, info
     raise InvalidParameterError(
         f"unknown area {name!r}: give a ward or LSOA code (E05…/E01…) or name"
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from api.assets import inline_assets
@@ -43,18 +43,16 @@ def _render(
     return view, fmap.get_root().render()
 
 
-@router.get("/", response_class=HTMLResponse)
-def map_page(
-    request: Request,
+async def map_query(
     theme: ThemeQ = None,
     method: MethodQ = None,
     month_from: FromQ = None,
     month_to: ToQ = None,
     area: AreaQ = None,
     view: ViewQ = None,
-) -> HTMLResponse:
-    """The hotspot map; defaults: latest three months with data, the city, Gi*."""
-    query = {
+) -> dict[str, str | None]:
+    """The map's query parameters (shared by the page and its export)."""
+    return {
         "theme": theme,
         "method": method,
         "month_from": month_from,
@@ -62,28 +60,20 @@ def map_page(
         "area": area,
         "view": view,
     }
+
+
+MapQuery = Annotated[dict[str, str | None], Depends(map_query)]
+
+
+@router.get("/", response_class=HTMLResponse)
+def map_page(request: Request, query: MapQuery) -> HTMLResponse:
+    """The hotspot map; defaults: latest three months with data, the city, Gi*."""
     return HTMLResponse(_render(request, query, export=False)[1])
 
 
 @router.get("/export.html", response_class=HTMLResponse)
-def map_export(
-    request: Request,
-    theme: ThemeQ = None,
-    method: MethodQ = None,
-    month_from: FromQ = None,
-    month_to: ToQ = None,
-    area: AreaQ = None,
-    view: ViewQ = None,
-) -> HTMLResponse:
+def map_export(request: Request, query: MapQuery) -> HTMLResponse:
     """The same map as one standalone HTML file (scripts and styles inlined)."""
-    query = {
-        "theme": theme,
-        "method": method,
-        "month_from": month_from,
-        "month_to": month_to,
-        "area": area,
-        "view": view,
-    }
     shown, html = _render(request, query, export=True)
     return HTMLResponse(
         inline_assets(html),
