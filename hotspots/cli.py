@@ -10,7 +10,13 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from hotspots.errors import HotspotError
@@ -90,17 +96,24 @@ def _run_ingest(
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed}/{task.total} files"),
+        MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=console,
         disable=not show,
     ) as progress:
         task = progress.add_task("ingesting", total=None)
+        rows_task = progress.add_task("  rows", total=None)
 
         def on_file(name: str, index: int, total: int) -> None:
             progress.update(task, total=total, completed=index, description=name)
+            progress.update(rows_task, total=None, completed=0)
 
-        report = ingest_paths(paths, store, options=options, on_file=on_file)
+        def on_rows(done: int, total: int) -> None:
+            progress.update(rows_task, total=total, completed=done)
+
+        report = ingest_paths(
+            paths, store, options=options, on_file=on_file, on_rows=on_rows
+        )
         progress.update(task, completed=len(report.files), description="done")
     return report
 

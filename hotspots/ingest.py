@@ -13,7 +13,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -126,10 +126,12 @@ def ingest_paths(
     *,
     options: IngestOptions | None = None,
     on_file: Callable[[str, int, int], None] | None = None,
+    on_rows: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
     """Ingest every file the paths name (files, folders, police.uk zips).
 
-    ``on_file(name, index, total)`` is called before each file, for progress.
+    ``on_file(name, index, total)`` is called before each file and
+    ``on_rows(done, total)`` as each part of a file is prepared, for progress.
     A file that cannot be read at all raises :class:`IngestError` naming it;
     files before it stay stored.
     """
@@ -142,7 +144,7 @@ def ingest_paths(
     for index, input_file in enumerate(files):
         if on_file is not None:
             on_file(input_file.name, index, len(files))
-        report.files.append(_ingest_file(input_file, context))
+        report.files.append(_ingest_file(input_file, context, on_rows))
     return report
 
 
@@ -195,7 +197,11 @@ def _codepoint_path() -> Path:
     return DATA_DIR / "codepoint_open_2014_PO.csv"
 
 
-def _ingest_file(input_file: InputFile, context: _Context) -> FileReport:
+def _ingest_file(
+    input_file: InputFile,
+    context: _Context,
+    on_rows: Callable[[int, int], None] | None = None,
+) -> FileReport:
     data = input_file.read_bytes()
     with ThreadPoolExecutor(max_workers=1) as pool:
         # hashlib releases the GIL for large inputs: checksum while parsing.
@@ -213,10 +219,16 @@ def _ingest_file(input_file: InputFile, context: _Context) -> FileReport:
             rows_read=len(raw),
             ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
-    parts = (
-        _prepare(raw, rows, ids[rows], geocoders, context) for rows in _parts_by_id(ids)
-    )
-    result, rejects = _store(context.store, batch, parts)
+
+    def parts() -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+        done = 0
+        for rows in _parts_by_id(ids):
+            yield _prepare(raw, rows, ids[rows], geocoders, context)
+            done += len(rows)
+            if on_rows is not None:
+                on_rows(done, batch.rows_read)
+
+    result, rejects = _store(context.store, batch, parts())
     return FileReport(
         name=input_file.name,
         source=source,

@@ -206,3 +206,17 @@ def test_query_filters(store: SQLiteStore) -> None:
     ward = asb_march["ward_code"].iloc[0]
     in_ward = store.incidents(IncidentQuery(themes=["asb"], ward_codes=[ward]))
     assert (in_ward["ward_code"] == ward).all()
+
+
+def test_progress_callbacks_report_files_and_rows(store: SQLiteStore) -> None:
+    files: list[tuple[str, int, int]] = []
+    rows: list[tuple[int, int]] = []
+    ingest_paths(
+        [PORTSMOUTH_CSV],
+        store,
+        on_file=lambda name, i, n: files.append((Path(name).name, i, n)),
+        on_rows=lambda done, total: rows.append((done, total)),
+    )
+    assert files == [(PORTSMOUTH_CSV.name, 0, 1)]
+    assert rows[-1] == (17950, 17950)
+    assert [done for done, _ in rows] == sorted(done for done, _ in rows)
