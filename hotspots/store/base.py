@@ -80,7 +80,13 @@ class IncidentQuery:
 
 
 class IncidentStore(Protocol):
-    """Persistence for incidents, batches and rejects."""
+    """Persistence for incidents, batches and rejects.
+
+    A store may also offer ``batch_writer(batch)``: a context manager whose
+    ``add(incidents, rejects)`` takes one file in parts inside one transaction
+    (SQLite writes a part while the next is prepared). Ingest uses it when
+    present and otherwise calls :meth:`add_batch` once per file.
+    """
 
     url: str
 
