@@ -175,29 +175,31 @@ def _result(
     return frame
 
 
-def _lonlat(rows: pd.DataFrame) -> pd.DataFrame:
-    lon = rows["lon"].to_numpy(dtype="float64")
-    lat = rows["lat"].to_numpy(dtype="float64")
-    codes, first = _distinct_pairs(lon, lat)
-    found = check_lonlat(lon[first], lat[first])
+def _coordinate_pairs(
+    rows: pd.DataFrame,
+    columns: tuple[str, str],
+    check: Callable[[np.ndarray, np.ndarray], pd.DataFrame],
+) -> pd.DataFrame:
+    """Check each distinct coordinate pair once, then spread back to the rows."""
+    a = rows[columns[0]].to_numpy(dtype="float64")
+    b = rows[columns[1]].to_numpy(dtype="float64")
+    codes, first = _distinct_pairs(a, b)
+    found = check(a[first], b[first])
     result = _result(
         found.index, found, GeocodeQuality.EXACT.value, np.nan, found["note"]
     )
-    result = result.iloc[codes].set_axis(rows.index)
+    return result.iloc[codes].set_axis(rows.index)
+
+
+def _lonlat(rows: pd.DataFrame) -> pd.DataFrame:
+    result = _coordinate_pairs(rows, ("lon", "lat"), check_lonlat)
     snapped = rows["snapped"].to_numpy(dtype=bool)
     result["quality"] = result["quality"].mask(snapped, GeocodeQuality.SNAPPED.value)
     return result
 
 
 def _bng(rows: pd.DataFrame) -> pd.DataFrame:
-    easting = rows["easting"].to_numpy(dtype="float64")
-    northing = rows["northing"].to_numpy(dtype="float64")
-    codes, first = _distinct_pairs(easting, northing)
-    found = check_bng(easting[first], northing[first])
-    result = _result(
-        found.index, found, GeocodeQuality.EXACT.value, np.nan, found["note"]
-    )
-    return result.iloc[codes].set_axis(rows.index)
+    return _coordinate_pairs(rows, ("easting", "northing"), check_bng)
 
 
 def _distinct_pairs(
