@@ -11,6 +11,8 @@ Scenarios (each against a freshly started server):
 
 * ``cached``      a fixed set of layers (every method x two themes, whole city,
                   whole period), computed once before the run, then repeated;
+* ``gzip``        the same set with ``Accept-Encoding: gzip``, as browsers
+                  send it (the body is the precomputed gzip copy);
 * ``revalidate``  the same set with ``If-None-Match: <its ETag>`` (expects 304);
 * ``cold``        the cached set on a just-started server, no warm-up: all
                   clients ask for layers nobody has computed yet (as after a
@@ -28,7 +30,8 @@ Requests still in flight when the time is up are waited for (up to
 Usage::
 
     .venv/bin/python benchmarks/bench_api.py [--seconds 30] [--clients 64]
-        [--workers 1] [--scenarios cached,revalidate,cold,uncached] [--json out.json]
+        [--workers 1] [--scenarios cached,gzip,revalidate,cold,uncached]
+        [--json out.json]
 
 Only 127.0.0.1 is ever contacted. Exits non-zero if any scenario had errors.
 """
@@ -141,6 +144,10 @@ def make_scenarios(etags: dict[str, str]) -> dict[str, Scenario]:
     def cycle(i: int) -> Target:
         return cached[i % len(cached)]
 
+    def gzipped(i: int) -> Target:
+        target = cached[i % len(cached)]
+        return Target(target.path, target.label, (("Accept-Encoding", "gzip"),))
+
     def revalidate(i: int) -> Target:
         target = cached[i % len(cached)]
         etag = etags.get(target.path, '"unknown"')
@@ -152,6 +159,13 @@ def make_scenarios(etags: dict[str, str]) -> dict[str, Scenario]:
             f"{len(cached)} layers ({len(METHODS)} methods x "
             f"{len(CACHED_THEMES)} themes, city, all months) repeated",
             cycle,
+            warm=cached,
+            warm_with_load=True,
+        ),
+        "gzip": Scenario(
+            "gzip",
+            "the same layers asked for as a browser does (Accept-Encoding: gzip)",
+            gzipped,
             warm=cached,
             warm_with_load=True,
         ),
@@ -639,7 +653,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers")
     parser.add_argument(
-        "--scenarios", default="cached,revalidate,cold,uncached", help="comma-separated"
+        "--scenarios",
+        default="cached,gzip,revalidate,cold,uncached",
+        help="comma-separated",
     )
     parser.add_argument("--timeout", type=float, default=120.0, help="per request, s")
     parser.add_argument("--warmup-seconds", type=float, default=5.0)

@@ -6,10 +6,12 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import CacheDep, PolicyDep, StoreDep
 from api.downloads import Format, download_response
 from api.query import LayerFilters, layer_filters
+from api.shortcut import cached_layer_response, layer_alias, layer_headers
 from hotspots.analysis.registry import METHODS
 from hotspots.errors import EmptyInputError
 from hotspots.layers import LayerRequest
@@ -17,10 +19,6 @@ from hotspots.layers import LayerRequest
 router = APIRouter(prefix="/api/v1/layers", tags=["layers"])
 
 Method = StrEnum("Method", {name: name for name in METHODS})  # type: ignore[misc]
-
-#: Layers are sensitive: browsers may keep them, shared proxies may not.
-CACHE_CONTROL = "private, max-age=300, must-revalidate"
-GEOJSON_TYPE = "application/geo+json"
 
 
 async def method_parameters(
@@ -52,7 +50,7 @@ async def method_parameters(
 
 
 @router.get("/{method}")
-def get_layer(
+async def get_layer(
     method: Method,
     request: Request,
     store: StoreDep,
@@ -75,8 +73,11 @@ def get_layer(
         excluded_flags=policy.excluded_flags,
     )
     name = f"{method.value}_{filters.theme or 'all'}"
+    # A GeoJSON answer may be repeated by the shortcut for the same URL and key.
+    alias = layer_alias(request.scope) if format is Format.GEOJSON else None
     try:
-        cached = cache.get(store, layer_request)
+        # In a worker thread: a miss computes the layer (CPU-heavy).
+        cached = await run_in_threadpool(cache.get, store, layer_request, alias)
     except EmptyInputError as exc:
         empty = {
             "type": "FeatureCollection",
@@ -88,16 +89,11 @@ def get_layer(
             },
         }
         return download_response(empty, format, name, {"Cache-Control": "no-store"})
-    headers = {
-        "ETag": cached.etag,
-        "Cache-Control": CACHE_CONTROL,
-        "Vary": "X-API-Key, Accept-Encoding",
-    }
+    if format is Format.GEOJSON:
+        return cached_layer_response(cached, request.headers)
+    headers = layer_headers(cached)
     if request.headers.get("if-none-match") == cached.etag:
         return Response(status_code=304, headers=headers)
-    if format is not Format.GEOJSON:
-        return download_response(cached.layer, format, name, headers)
-    if "gzip" in request.headers.get("accept-encoding", ""):
-        headers["Content-Encoding"] = "gzip"
-        return Response(cached.gzip_body, media_type=GEOJSON_TYPE, headers=headers)
-    return Response(cached.body, media_type=GEOJSON_TYPE, headers=headers)
+    return await run_in_threadpool(
+        download_response, cached.layer, format, name, headers
+    )

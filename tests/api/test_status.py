@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -36,3 +37,12 @@ def test_map_page_shows_wards(client: TestClient) -> None:
     assert page.status_code == 200
     assert "Ward outlines and names" in page.text
     assert "Charles Dickens" in page.text  # a Portsmouth ward name in the GeoJSON
+
+
+def test_start_up_freezes_what_it_built_for_the_collector(tmp_path: Path) -> None:
+    """Imports and the app are frozen at start-up, so full collections skip them."""
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'empty.db'}")
+    with TestClient(create_app(settings)) as running:
+        assert running.get("/api/v1/health").status_code == 200
+        assert gc.get_freeze_count() > 50_000  # pandas, scipy, FastAPI, ...
+    assert gc.get_freeze_count() == 0
