@@ -331,6 +331,10 @@ def _split(lo: int, hi: int, parts: int) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in itertools.pairwise(edges)]
 
 
+#: Values below this share of the peak are FFT round-off, reported as 0.
+ROUND_OFF = 1e-13
+
+
 def kde_surface(
     x: NDArray,
     y: NDArray,
@@ -398,7 +402,11 @@ def kde_surface(
     if dy.size:
         buf = _straddle(x, y, w, (x0, y0), c, r, k, src_shape, (dy, dx), workers)
         out += buf[3 * k : 3 * k + grid.nrows, 3 * k : 3 * k + grid.ncols]
-    return out * (3 / (math.pi * r * r) * M2_PER_KM2)
+    out *= 3 / (math.pi * r * r) * M2_PER_KM2
+    # The FFT leaves round-off (~1e-16 of the peak, either sign) where the true
+    # density is 0; a density is never negative, so that noise is set to 0.
+    out[out < ROUND_OFF * out.max()] = 0.0
+    return out
 
 
 def choose_bandwidth(
