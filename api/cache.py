@@ -26,7 +26,7 @@ __all__ = ["CachedLayer", "LayerCache"]
 
 
 class CachedLayer:
-    """A computed layer kept as bytes: its GeoJSON, a gzip copy and the ETag.
+    """A computed layer kept as bytes: its GeoJSON, a gzip copy and their ETags.
 
     Only bytes are kept, never the GeoJSON dict: a cached grid layer is some
     100,000 small Python objects, and every full garbage collection walks all
@@ -34,13 +34,14 @@ class CachedLayer:
     parsed again when asked for (downloads and the map, not the hot path).
     """
 
-    __slots__ = ("body", "etag", "gzip_body")
+    __slots__ = ("body", "etag", "gzip_body", "gzip_etag")
 
     def __init__(self, layer: dict[str, Any]) -> None:
         self.body = json.dumps(layer, separators=(",", ":")).encode("utf-8")
         self.etag = '"' + hashlib.blake2b(self.body, digest_size=12).hexdigest() + '"'
         # Compressed once here, not on every request: GeoJSON grids shrink ~10x.
         self.gzip_body = gzip.compress(self.body, compresslevel=6, mtime=0)
+        self.gzip_etag = self.etag[:-1] + '-gzip"'
 
     @property
     def layer(self) -> dict[str, Any]:

@@ -25,6 +25,7 @@ __all__ = [
     "cached_layer_response",
     "layer_alias",
     "layer_headers",
+    "not_modified",
 ]
 
 LAYERS_PATH = "/api/v1/layers/"
@@ -43,23 +44,37 @@ def layer_alias(scope: Scope) -> Hashable:
     return (scope["path"], scope["query_string"], api_key)
 
 
-def layer_headers(cached: CachedLayer) -> dict[str, str]:
+def layer_headers(cached: CachedLayer, etag: str | None = None) -> dict[str, str]:
     """Validator and caching rules of a layer response (any format)."""
     return {
-        "ETag": cached.etag,
+        "ETag": etag or cached.etag,
         "Cache-Control": CACHE_CONTROL,
         "Vary": "X-API-Key, Accept-Encoding",
     }
 
 
+def not_modified(request_headers: Mapping[str, str], *etags: str) -> bool:
+    """True if ``If-None-Match`` names one of ``etags`` (weak or not) or ``*``."""
+    given = request_headers.get("if-none-match")
+    if given is None:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in given.split(",")}
+    return "*" in tags or not tags.isdisjoint(etags)
+
+
 def cached_layer_response(
     cached: CachedLayer, request_headers: Mapping[str, str]
 ) -> Response:
-    """The GeoJSON answer for a cached layer: 304, gzip or plain."""
-    headers = layer_headers(cached)
-    if request_headers.get("if-none-match") == cached.etag:
+    """The GeoJSON answer for a cached layer: 304, gzip or plain.
+
+    The gzip body has its own ETag (other bytes, same layer), as HTTP asks of a
+    strong validator; either one revalidates.
+    """
+    gzipped = "gzip" in request_headers.get("accept-encoding", "")
+    headers = layer_headers(cached, cached.gzip_etag if gzipped else cached.etag)
+    if not_modified(request_headers, cached.etag, cached.gzip_etag):
         return Response(status_code=304, headers=headers)
-    if "gzip" in request_headers.get("accept-encoding", ""):
+    if gzipped:
         headers["Content-Encoding"] = "gzip"
         return Response(cached.gzip_body, media_type=GEOJSON_TYPE, headers=headers)
     return Response(cached.body, media_type=GEOJSON_TYPE, headers=headers)

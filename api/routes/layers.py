@@ -11,7 +11,12 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import CacheDep, PolicyDep, StoreDep
 from api.downloads import Format, download_response
 from api.query import LayerFilters, layer_filters
-from api.shortcut import cached_layer_response, layer_alias, layer_headers
+from api.shortcut import (
+    cached_layer_response,
+    layer_alias,
+    layer_headers,
+    not_modified,
+)
 from hotspots.analysis.registry import METHODS
 from hotspots.errors import EmptyInputError
 from hotspots.layers import LayerRequest
@@ -91,8 +96,9 @@ async def get_layer(
         return download_response(empty, format, name, {"Cache-Control": "no-store"})
     if format is Format.GEOJSON:
         return cached_layer_response(cached, request.headers)
-    headers = layer_headers(cached)
-    if request.headers.get("if-none-match") == cached.etag:
+    etag = cached.etag[:-1] + f'-{format.value}"'  # a file: other bytes, own tag
+    headers = layer_headers(cached, etag)
+    if not_modified(request.headers, etag):
         return Response(status_code=304, headers=headers)
     return await run_in_threadpool(
         download_response, cached.layer, format, name, headers

@@ -56,7 +56,10 @@ def _shortcut_over_nothing(client: TestClient) -> CachedLayerShortcut:
 def test_a_repeated_request_is_answered_without_the_route(
     sample_client: TestClient,
 ) -> None:
-    first = sample_client.get(f"{LAYER}/kde?theme=violence&from=2017-03")
+    first = sample_client.get(
+        f"{LAYER}/kde?theme=violence&from=2017-03",
+        headers={"Accept-Encoding": "identity"},
+    )
     assert first.status_code == 200
     shortcut = _shortcut_over_nothing(sample_client)
 
@@ -109,3 +112,31 @@ def test_an_alias_is_forgotten_when_the_data_changes(
     assert cached is not None
     assert json.loads(cached.body)["parameters"]["data_version"] == version
     assert state.layers.get_alias(alias, version + 1) is None
+
+
+def test_each_encoding_and_file_format_has_its_own_etag(
+    sample_client: TestClient,
+) -> None:
+    url = f"{LAYER}/grid?theme=drugs"
+    plain = sample_client.get(url, headers={"Accept-Encoding": "identity"})
+    zipped = sample_client.get(url, headers={"Accept-Encoding": "gzip"})
+    csv = sample_client.get(f"{url}&format=csv")
+    etags = {r.headers["etag"] for r in (plain, zipped, csv)}
+    assert len(etags) == 3
+    for etag in (plain.headers["etag"], zipped.headers["etag"]):
+        for encoding in ("identity", "gzip"):
+            again = sample_client.get(
+                url, headers={"If-None-Match": etag, "Accept-Encoding": encoding}
+            )
+            assert again.status_code == 304
+    weak_list = f'"other", W/{csv.headers["etag"]}'
+    csv_again = sample_client.get(
+        f"{url}&format=csv", headers={"If-None-Match": weak_list}
+    )
+    assert csv_again.status_code == 304
+    assert (
+        sample_client.get(
+            f"{url}&format=csv", headers={"If-None-Match": plain.headers["etag"]}
+        ).status_code
+        == 200
+    )
