@@ -72,6 +72,8 @@ class LayerCache:
             "theme": request.theme,
             "from": request.month_from,
             "to": request.month_to,
+            "day_from": request.day_from,
+            "day_to": request.day_to,
             "area": request.area,
             "parameters": sorted((k, repr(v)) for k, v in request.parameters.items()),
             "categories": sorted(request.categories),

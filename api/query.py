@@ -7,9 +7,17 @@ from typing import Annotated, Any
 
 from fastapi import HTTPException, Query
 
+from hotspots.errors import InvalidParameterError
+from hotspots.period import PERIOD_PATTERN, split_bound
 from hotspots.schema import Theme
 
-__all__ = ["MONTH_PATTERN", "LayerFilters", "MonthQuery", "layer_filters"]
+__all__ = [
+    "MONTH_PATTERN",
+    "LayerFilters",
+    "MonthQuery",
+    "PeriodQuery",
+    "layer_filters",
+]
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
@@ -17,6 +25,16 @@ MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 def MonthQuery(alias: str) -> Any:
     """A ``YYYY-MM`` query parameter named ``alias``."""
     return Query(alias=alias, pattern=MONTH_PATTERN, description="YYYY-MM")
+
+
+def PeriodQuery(alias: str) -> Any:
+    """A ``YYYY-MM`` or ``YYYY-MM-DD`` query parameter named ``alias``."""
+    return Query(
+        alias=alias,
+        pattern=PERIOD_PATTERN,
+        description="YYYY-MM or YYYY-MM-DD (inclusive). A day part-way through a "
+        "month leaves out incidents known only to that month (police.uk's).",
+    )
 
 
 @dataclass(frozen=True)
@@ -27,6 +45,8 @@ class LayerFilters:
     categories: tuple[str, ...]
     month_from: str | None
     month_to: str | None
+    day_from: str | None
+    day_to: str | None
     area: str | None
     bbox: tuple[float, float, float, float] | None
 
@@ -36,8 +56,8 @@ async def layer_filters(
     category: Annotated[
         list[str] | None, Query(description="Source categories (repeatable)")
     ] = None,
-    month_from: Annotated[str | None, MonthQuery("from")] = None,
-    month_to: Annotated[str | None, MonthQuery("to")] = None,
+    period_from: Annotated[str | None, PeriodQuery("from")] = None,
+    period_to: Annotated[str | None, PeriodQuery("to")] = None,
     area: Annotated[
         str | None,
         Query(description="Ward/LSOA codes or names, comma-separated (default: city)"),
@@ -48,13 +68,22 @@ async def layer_filters(
 ) -> LayerFilters:
     """Parse the shared filters; a malformed bbox or reversed period is a 422."""
     box = _parse_bbox(bbox) if bbox else None
-    if month_from and month_to and month_from > month_to:
-        raise HTTPException(422, f"from ({month_from}) is after to ({month_to})")
+    try:
+        month_from, day_from = split_bound(period_from, "from")
+        month_to, day_to = split_bound(period_to, "to")
+    except InvalidParameterError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    first = day_from or month_from
+    last = day_to or month_to
+    if first and last and first[: len(last)] > last:
+        raise HTTPException(422, f"from ({period_from}) is after to ({period_to})")
     return LayerFilters(
         theme=theme.value if theme else None,
         categories=tuple(category or ()),
         month_from=month_from,
         month_to=month_to,
+        day_from=day_from,
+        day_to=day_to,
         area=area,
         bbox=box,
     )

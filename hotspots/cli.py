@@ -22,6 +22,7 @@ from rich.table import Table
 from hotspots.errors import HotspotError
 from hotspots.ingest import IngestOptions, IngestReport, ingest_paths
 from hotspots.layers import LayerRequest, compute_layer
+from hotspots.period import split_bound
 from hotspots.readers.mapping import read_mapping
 from hotspots.sample import SAMPLE_PATHS
 from hotspots.settings import Settings
@@ -204,11 +205,13 @@ def layer(
     theme: Annotated[
         str | None, typer.Option(help="asb, violence, drugs, alcohol or other.")
     ] = None,
-    month_from: Annotated[
-        str | None, typer.Option("--from", help="First month, YYYY-MM.")
+    period_from: Annotated[
+        str | None,
+        typer.Option("--from", help="First month or day, YYYY-MM or YYYY-MM-DD."),
     ] = None,
-    month_to: Annotated[
-        str | None, typer.Option("--to", help="Last month, YYYY-MM.")
+    period_to: Annotated[
+        str | None,
+        typer.Option("--to", help="Last month or day, YYYY-MM or YYYY-MM-DD."),
     ] = None,
     area: Annotated[
         str | None, typer.Option(help="Ward or LSOA code or name (default: city).")
@@ -232,8 +235,19 @@ def layer(
     }
     params = {k: v for k, v in explicit.items() if v is not None}
     params.update(_parse_params(param or []))
-    request = LayerRequest(method, theme, month_from, month_to, area, params)
     try:
+        month_from, day_from = split_bound(period_from, "--from")
+        month_to, day_to = split_bound(period_to, "--to")
+        request = LayerRequest(
+            method,
+            theme,
+            month_from=month_from,
+            month_to=month_to,
+            day_from=day_from,
+            day_to=day_to,
+            area=area,
+            parameters=params,
+        )
         collection = compute_layer(_store(Settings()), request)
     except (HotspotError, TypeError) as exc:
         _err.print(f"[red]error:[/red] {exc}")

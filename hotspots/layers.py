@@ -24,7 +24,7 @@ from hotspots.analysis.geojson import to_geojson
 from hotspots.analysis.registry import get_method
 from hotspots.crs import BNG, wgs84_to_bng
 from hotspots.errors import EmptyInputError, InvalidParameterError
-from hotspots.schema import FLAG_COLUMNS
+from hotspots.schema import FLAG_COLUMNS, DatePrecision
 from hotspots.store import IncidentQuery, IncidentStore
 from hotspots.themes import parse_theme
 
@@ -50,6 +50,8 @@ class LayerRequest:
     categories: tuple[str, ...] = ()  # source categories, on top of the theme
     bbox_wgs84: tuple[float, float, float, float] | None = None  # lon/lat box
     excluded_flags: tuple[str, ...] = ()  # e.g. sensitive flags for public callers
+    day_from: str | None = None  # YYYY-MM-DD within month_from, refining it
+    day_to: str | None = None  # YYYY-MM-DD within month_to
 
 
 def study_area(
@@ -112,22 +114,32 @@ def _bbox_polygon(bbox: tuple[float, float, float, float]) -> shapely.Geometry:
     return shapely.Polygon(zip(x, y, strict=True))
 
 
-def incident_points(store: IncidentStore, request: LayerRequest) -> gpd.GeoDataFrame:
-    """Incidents of the request's theme and period as BNG points."""
+def _incident_query(request: LayerRequest, *, days: bool = True) -> IncidentQuery:
+    """The store query of a request (``days=False``: its whole months)."""
     theme = parse_theme(request.theme).value if request.theme else None
-    query = IncidentQuery(
+    return IncidentQuery(
         themes=[theme] if theme else [],
         categories=request.categories,
         month_from=request.month_from,
         month_to=request.month_to,
+        day_from=request.day_from if days else None,
+        day_to=request.day_to if days else None,
         columns=(
-            "incident_id", "category", "theme", "month", "easting", "northing",
-            *FLAG_COLUMNS,
+            "incident_id", "category", "theme", "month", "occurred_precision",
+            "easting", "northing", *FLAG_COLUMNS,
         ),
     )  # fmt: skip
-    frame = store.incidents(query)
-    for flag in request.excluded_flags:
+
+
+def _visible(frame: pd.DataFrame, excluded_flags: tuple[str, ...]) -> pd.DataFrame:
+    for flag in excluded_flags:
         frame = frame[~frame[flag]]
+    return frame
+
+
+def incident_points(store: IncidentStore, request: LayerRequest) -> gpd.GeoDataFrame:
+    """Incidents of the request's theme and period as BNG points."""
+    frame = _visible(store.incidents(_incident_query(request)), request.excluded_flags)
     return gpd.GeoDataFrame(
         frame.drop(columns=["easting", "northing"]),
         geometry=gpd.points_from_xy(frame["easting"], frame["northing"]),
@@ -144,26 +156,56 @@ def compute_layer(store: IncidentStore, request: LayerRequest) -> dict[str, Any]
     context = {
         "method": request.method,
         "theme": request.theme or "all",
-        "period_from": request.month_from or _edge(points, min),
-        "period_to": request.month_to or _edge(points, max),
+        "period_from": request.day_from or request.month_from or _edge(points, min),
+        "period_to": request.day_to or request.month_to or _edge(points, max),
         "area_code": area_info["code"],
         "area_name": area_info["name"],
         "data_version": store.data_version(),
         "categories": list(request.categories) or "all",
         "excluded_flags": list(request.excluded_flags),
     }
+    if request.day_from or request.day_to:
+        context["left_out_month_only"] = _left_out_month_only(
+            store, request, area, inside
+        )
     if inside.empty:
         period = (
-            f"{request.month_from or 'the first month'} to "
-            f"{request.month_to or 'the latest month'}"
+            f"{context['period_from'] or 'the first month'} to "
+            f"{context['period_to'] or 'the latest month'}"
         )
+        theme = "" if request.theme is None else f"{request.theme} "
         raise EmptyInputError(
-            f"no {context['theme']} incidents in {area_info['name']} from {period}; "
+            f"no {theme}incidents in {area_info['name']} from {period}; "
             "choose another period, theme or area"
         )
     _check_parameters(request.method, method, request.parameters)
     result = method(inside, area=area, **dict(request.parameters))
-    return to_geojson(result, extra_parameters=context)
+    layer = to_geojson(result, extra_parameters=context)
+    if context.get("left_out_month_only"):
+        layer["note"] = (
+            f"{context['left_out_month_only']:,} incidents known only to their month "
+            "(police.uk publishes no day) are left out: the period starts or ends "
+            "part-way through their month"
+        )
+    return layer
+
+
+def _left_out_month_only(
+    store: IncidentStore,
+    request: LayerRequest,
+    area: shapely.Geometry,
+    inside: pd.DataFrame,
+) -> int:
+    """Incidents in the area left out by a day bound as known to the month only."""
+    whole = _visible(
+        store.incidents(_incident_query(request, days=False)), request.excluded_flags
+    )
+    whole = whole[gpd.points_from_xy(whole["easting"], whole["northing"]).within(area)]
+    month_only = DatePrecision.MONTH.value
+    return int(
+        (whole["occurred_precision"] == month_only).sum()
+        - (inside["occurred_precision"] == month_only).sum()
+    )
 
 
 def _check_parameters(

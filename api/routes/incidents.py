@@ -67,6 +67,8 @@ def _select(store: Any, filters: LayerFilters, excluded: tuple[str, ...]) -> Any
             categories=filters.categories,
             month_from=filters.month_from,
             month_to=filters.month_to,
+            day_from=filters.day_from,
+            day_to=filters.day_to,
         )
     )
     for flag in excluded:
@@ -85,8 +87,8 @@ def _parameters(
         "level": level,
         "theme": filters.theme or "all",
         "categories": list(filters.categories) or "all",
-        "period_from": filters.month_from,
-        "period_to": filters.month_to,
+        "period_from": filters.day_from or filters.month_from,
+        "period_to": filters.day_to or filters.month_to,
         "area": filters.area or "city",
         "role": policy.role.value,
         "excluded_flags": list(policy.excluded_flags),

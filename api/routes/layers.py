@@ -71,6 +71,8 @@ async def get_layer(
         theme=filters.theme,
         month_from=filters.month_from,
         month_to=filters.month_to,
+        day_from=filters.day_from,
+        day_to=filters.day_to,
         area=filters.area,
         parameters=parameters,
         categories=filters.categories,

@@ -65,13 +65,18 @@ class IncidentQuery:
     """Filters for reading incidents; empty fields mean no filter.
 
     ``theme="alcohol"`` also matches any incident flagged alcohol-related.
-    Months are inclusive ``YYYY-MM`` strings.
+    Months are inclusive ``YYYY-MM`` strings; days (inclusive ``YYYY-MM-DD``)
+    refine them and keep only incidents whose whole known date is inside, so a
+    day bound part-way through a month leaves out incidents known to the month
+    only (police.uk's).
     """
 
     themes: Sequence[str] = ()
     categories: Sequence[str] = ()
     month_from: str | None = None
     month_to: str | None = None
+    day_from: str | None = None
+    day_to: str | None = None
     ward_codes: Sequence[str] = ()
     lsoa_codes: Sequence[str] = ()
     bbox_bng: tuple[float, float, float, float] | None = None

@@ -23,7 +23,8 @@ import pyarrow as pa
 from numpy.typing import NDArray
 
 from hotspots.errors import StoreError
-from hotspots.schema import FLAG_COLUMNS, INCIDENT_COLUMNS, Theme
+from hotspots.period import day_after
+from hotspots.schema import FLAG_COLUMNS, INCIDENT_COLUMNS, DatePrecision, Theme
 from hotspots.store.base import (
     BATCH_COLUMNS,
     REJECT_COLUMNS,
@@ -534,6 +535,16 @@ def _where(query: IncidentQuery) -> tuple[str, list[object]]:
     if query.month_to:
         clauses.append("month <= ?")
         params.append(query.month_to)
+    if query.day_from:  # ISO text: the start of the known period is on/after it
+        clauses.append("occurred_at >= ?")
+        params.append(query.day_from)
+    if query.day_to:  # ... and its end is before the next day
+        end = day_after(query.day_to)
+        clauses.append(
+            f"occurred_at < ? AND (occurred_precision != '{DatePrecision.MONTH}' "
+            "OR month < ?)"
+        )
+        params.extend([end, end[:7]])
     if query.bbox_bng:
         clauses.append("easting BETWEEN ? AND ? AND northing BETWEEN ? AND ?")
         x0, y0, x1, y1 = query.bbox_bng

@@ -55,6 +55,19 @@ def test_record_level_is_for_analysts_only(sample_client: TestClient) -> None:
     assert bad.status_code == 422
 
 
+def test_record_level_with_day_bounds(sample_client: TestClient) -> None:
+    params = {"level": "record", "from": "2017-05-06", "to": "2017-05-07"}
+    body = sample_client.get("/api/v1/incidents", params=params, headers=ANALYST)
+    layer = body.json()
+    assert (layer["parameters"]["period_from"], layer["parameters"]["period_to"]) == (
+        "2017-05-06", "2017-05-07",
+    )  # fmt: skip
+    days = {f["properties"]["occurred_at"][:10] for f in layer["features"]}
+    assert days == {"2017-05-06", "2017-05-07"}  # a weekend of council reports
+    precisions = {f["properties"]["occurred_precision"] for f in layer["features"]}
+    assert "month" not in precisions
+
+
 def test_incidents_csv_download(sample_client: TestClient) -> None:
     response = sample_client.get(
         "/api/v1/incidents", params={"theme": "violence", "format": "csv"}

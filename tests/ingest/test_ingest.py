@@ -13,7 +13,7 @@ import pytest
 from hotspots.errors import IngestError
 from hotspots.ingest import OUTSIDE_STUDY_AREA, IngestOptions, ingest_paths
 from hotspots.store import IncidentQuery, SQLiteStore
-from tests.conftest import MONTHLY_FILES, PORTSMOUTH_CSV
+from tests.conftest import LOCAL_DIR, MONTHLY_FILES, PORTSMOUTH_CSV
 
 HEADER = (
     "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
@@ -220,3 +220,41 @@ def test_progress_callbacks_report_files_and_rows(store: SQLiteStore) -> None:
     assert files == [(PORTSMOUTH_CSV.name, 0, 1)]
     assert rows[-1] == (17950, 17950)
     assert [done for done, _ in rows] == sorted(done for done, _ in rows)
+
+
+def test_day_bounds_keep_only_incidents_wholly_inside(store: SQLiteStore) -> None:
+    """Council reports have days; police.uk rows are known to the month only."""
+    ingest_paths([PORTSMOUTH_CSV, LOCAL_DIR], store)
+
+    def ids(**bounds: str) -> set[str]:
+        frame = store.incidents(IncidentQuery(columns=("incident_id",), **bounds))
+        return set(frame["incident_id"])
+
+    everything = store.incidents(
+        IncidentQuery(columns=("incident_id", "occurred_at", "occurred_precision"))
+    )
+    start = everything["occurred_at"].str[:10]
+    dated = everything["occurred_precision"] != "month"
+    # 15 March to 30 April: dated reports on those days, police.uk April only.
+    expected = set(
+        everything.loc[
+            (dated & (start >= "2017-03-15") & (start <= "2017-04-30"))
+            | (~dated & (start == "2017-04-01")),
+            "incident_id",
+        ]
+    )
+    got = ids(month_from="2017-03", month_to="2017-04", day_from="2017-03-15",
+              day_to="2017-04-30")  # fmt: skip
+    assert got == expected
+    assert (dated & (start == "2017-03-15")).any()  # the bound day is there
+    # Whole months given as days are the same as the months.
+    assert ids(day_from="2017-03-01", day_to="2017-04-30") == ids(
+        month_from="2017-03", month_to="2017-04"
+    )
+    # An end part-way through April leaves April's police.uk rows out.
+    april_29 = ids(day_from="2017-04-01", day_to="2017-04-29")
+    assert april_29 == set(
+        everything.loc[
+            dated & (start >= "2017-04-01") & (start <= "2017-04-29"), "incident_id"
+        ]
+    )

@@ -1,0 +1,35 @@
+"""Period bounds: a month or a day, checked against the calendar."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotspots.errors import InvalidParameterError
+from hotspots.period import day_after, split_bound
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, (None, None)),
+        ("2017-03", ("2017-03", None)),
+        ("2017-03-15", ("2017-03", "2017-03-15")),
+        ("2016-02-29", ("2016-02", "2016-02-29")),
+    ],
+)
+def test_split_bound(
+    value: str | None, expected: tuple[str | None, str | None]
+) -> None:
+    assert split_bound(value, "from") == expected
+
+
+@pytest.mark.parametrize("value", ["2017-02-29", "2017-13", "2017-3-1", "20170301"])
+def test_split_bound_names_the_field(value: str) -> None:
+    with pytest.raises(InvalidParameterError, match=f"to={value!r} is not a month"):
+        split_bound(value, "to")
+
+
+def test_day_after_crosses_months_and_years() -> None:
+    assert day_after("2016-02-28") == "2016-02-29"
+    assert day_after("2017-02-28") == "2017-03-01"
+    assert day_after("2017-12-31") == "2018-01-01"
