@@ -1,50 +1,42 @@
-"""The layer cache computes a layer once even when many ask for it at once."""
+"""The layer cache computes a layer once even when many ask for it at once.
+
+Real layers on a real SQLite store of the police.uk sample: 8 threads asking
+at once for a layer nobody has computed yet.
+"""
 
 from __future__ import annotations
 
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-import api.cache
 from api.cache import LayerCache
 from hotspots.errors import EmptyInputError
+from hotspots.ingest import ingest_paths
 from hotspots.layers import LayerRequest
+from hotspots.store import SQLiteStore
+from tests.conftest import PORTSMOUTH_CSV
+
+EXTRA_DRUGS = (
+    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
+    "LSOA code,LSOA name,Crime type,Last outcome category,Context\n"
+    ",2017-05,Hampshire Constabulary,Hampshire Constabulary,-1.091236,50.797445,"
+    "On or near Guildhall Walk,E01017012,Portsmouth 018A,Drugs,,\n"
+)
 
 
-class _Store:
-    """Just enough store for the cache: a data version."""
-
-    def __init__(self) -> None:
-        self.version = 1
-
-    def data_version(self) -> int:
-        return self.version
+@pytest.fixture
+def sample_store(tmp_path: Path) -> SQLiteStore:
+    store = SQLiteStore(tmp_path / "cache.db")
+    ingest_paths([PORTSMOUTH_CSV], store)
+    return store
 
 
-class _SlowCompute:
-    """A stand-in for compute_layer that counts calls and can fail."""
-
-    def __init__(self, error: Exception | None = None) -> None:
-        self.calls = 0
-        self.error = error
-        self._lock = threading.Lock()
-
-    def __call__(self, store: _Store, request: LayerRequest) -> dict[str, Any]:
-        with self._lock:
-            self.calls += 1
-        time.sleep(0.2)
-        if self.error is not None:
-            raise self.error
-        return {"type": "FeatureCollection", "features": [], "v": store.version}
-
-
-def _get_many(cache: LayerCache, store: _Store, n: int) -> list[Any]:
-    request = LayerRequest(method="grid", theme="asb")
-
+def _get_many(
+    cache: LayerCache, store: SQLiteStore, request: LayerRequest, n: int
+) -> list[Any]:
     def one(_: int) -> Any:
         try:
             return cache.get(store, request)
@@ -55,39 +47,43 @@ def _get_many(cache: LayerCache, store: _Store, n: int) -> list[Any]:
         return list(pool.map(one, range(n)))
 
 
-def test_concurrent_misses_compute_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    compute = _SlowCompute()
-    monkeypatch.setattr(api.cache, "compute_layer", compute)
-    cache, store = LayerCache(), _Store()
+def test_concurrent_misses_compute_once(sample_store: SQLiteStore) -> None:
+    cache = LayerCache()
+    request = LayerRequest(method="gistar", theme="asb")
 
-    results = _get_many(cache, store, 8)
+    results = _get_many(cache, sample_store, request, 8)
 
-    assert compute.calls == 1
     assert all(r is results[0] for r in results)
     assert (cache.misses, cache.hits) == (1, 7)
 
 
-def test_new_data_version_computes_again(monkeypatch: pytest.MonkeyPatch) -> None:
-    compute = _SlowCompute()
-    monkeypatch.setattr(api.cache, "compute_layer", compute)
-    cache, store = LayerCache(), _Store()
-    first = _get_many(cache, store, 4)[0]
+def test_new_data_version_computes_again(
+    sample_store: SQLiteStore, tmp_path: Path
+) -> None:
+    cache = LayerCache()
+    request = LayerRequest(method="grid", theme="drugs")
+    first = _get_many(cache, sample_store, request, 4)[0]
 
-    store.version = 2
-    second = _get_many(cache, store, 4)[0]
+    extra = tmp_path / "extra.csv"
+    extra.write_text(EXTRA_DRUGS, encoding="utf-8")
+    ingest_paths([extra], sample_store)
+    second = _get_many(cache, sample_store, request, 4)[0]
 
-    assert compute.calls == 2
-    assert first.layer["v"] == 1 and second.layer["v"] == 2
+    assert cache.misses == 2
+    before, after = first.layer, second.layer
+    assert (
+        after["parameters"]["data_version"] == before["parameters"]["data_version"] + 1
+    )
+    total = [sum(f["properties"]["n"] for f in x["features"]) for x in (before, after)]
+    assert total[1] == total[0] + 1
 
 
-def test_a_failed_computation_is_not_cached(monkeypatch: pytest.MonkeyPatch) -> None:
-    compute = _SlowCompute(EmptyInputError("no incidents"))
-    monkeypatch.setattr(api.cache, "compute_layer", compute)
-    cache, store = LayerCache(), _Store()
+def test_a_failed_computation_is_not_cached(sample_store: SQLiteStore) -> None:
+    cache = LayerCache()
+    empty = LayerRequest(method="kde", theme="asb", month_from="2020-01")
 
-    results = _get_many(cache, store, 3)
+    results = _get_many(cache, sample_store, empty, 3)
 
     assert all(isinstance(r, EmptyInputError) for r in results)
-    compute.error = None
-    assert cache.get(store, LayerRequest(method="grid", theme="asb")).layer["v"] == 1
-    assert cache.misses == 1
+    assert (cache.misses, cache.hits) == (0, 0)
+    assert len(cache._entries) == 0 and not cache._computing
