@@ -208,74 +208,120 @@ class Response:
     headers: dict[str, str]
 
 
+class _ResponseReader(asyncio.BufferedProtocol):
+    """Reads responses into one reused buffer, counting body bytes, not keeping them.
+
+    The load generator shares the machine's cores with the server, so it must
+    be cheap: bodies (up to 1.5 MB) are received into a fixed 256 KiB buffer
+    and only counted, never copied or joined.
+    """
+
+    def __init__(self) -> None:
+        self._buffer = memoryview(bytearray(256 * 1024))
+        self._head = bytearray()
+        self._response: Response | None = None
+        self._remaining = 0
+        self._keep_alive = True
+        self._waiter: asyncio.Future[tuple[Response, bool]] | None = None
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def expect(self) -> asyncio.Future[tuple[Response, bool]]:
+        """A future for the next response (call before sending the request)."""
+        self._head.clear()
+        self._response = None
+        self._waiter = asyncio.get_running_loop().create_future()
+        return self._waiter
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        data = self._buffer[:nbytes]
+        try:
+            if self._response is None:
+                data = self._read_head(data)
+            if self._response is not None and data is not None:
+                if len(data) > self._remaining:
+                    raise HttpError("more bytes than Content-Length")
+                self._response.body_bytes += len(data)
+                self._remaining -= len(data)
+                self._finish_if_done()
+        except HttpError as exc:
+            self._fail(exc)
+
+    def _read_head(self, data: memoryview) -> memoryview | None:
+        """Collect the status line and headers; the body bytes after them."""
+        self._head += data
+        end = self._head.find(b"\r\n\r\n")
+        if end < 0:
+            return None
+        status_line, *header_lines = self._head[:end].decode("latin-1").split("\r\n")
+        parts = status_line.split(" ", 2)
+        if len(parts) < 2 or not parts[0].startswith("HTTP/1."):
+            raise HttpError(f"bad status line {status_line!r}")
+        headers = {}
+        for line in header_lines:
+            name, sep, value = line.partition(":")
+            if sep:
+                headers[name.strip().lower()] = value.strip()
+        status = int(parts[1])
+        self._keep_alive = headers.get("connection", "").lower() != "close"
+        if status in (204, 304) or status < 200:
+            self._remaining = 0
+        elif "content-length" in headers:
+            self._remaining = int(headers["content-length"])
+        else:
+            raise HttpError("no Content-Length (chunked bodies are not read)")
+        self._response = Response(status, 0, headers)
+        return memoryview(self._head)[end + 4 :]
+
+    def _finish_if_done(self) -> None:
+        if self._remaining == 0 and self._waiter and not self._waiter.done():
+            assert self._response is not None
+            self._waiter.set_result((self._response, self._keep_alive))
+
+    def _fail(self, exc: Exception) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_exception(exc)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+        self._fail(HttpError("connection closed before a full response"))
+
+
 class Connection:
     """One keep-alive HTTP/1.1 connection to 127.0.0.1:port."""
 
     def __init__(self, port: int) -> None:
         self.port = port
-        self._reader: asyncio.StreamReader | None = None
-        self._writer: asyncio.StreamWriter | None = None
+        self._protocol: _ResponseReader | None = None
 
     async def get(self, target: Target) -> Response:
         """Send ``GET target`` and read the whole response."""
-        if self._writer is None:
-            self._reader, self._writer = await asyncio.open_connection(
-                HOST, self.port, limit=1 << 20
+        if self._protocol is None or self._protocol.transport is None:
+            loop = asyncio.get_running_loop()
+            _, self._protocol = await loop.create_connection(
+                _ResponseReader, HOST, self.port
             )
-        assert self._reader is not None
+        protocol = self._protocol
+        assert protocol.transport is not None
         lines = [f"GET {target.path} HTTP/1.1", f"Host: {HOST}:{self.port}"]
         lines += [f"{name}: {value}" for name, value in target.headers]
-        self._writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-        response, keep_alive = await read_response(self._reader)
+        waiter = protocol.expect()
+        protocol.transport.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        response, keep_alive = await waiter
         if not keep_alive:
             self.close()
         return response
 
     def close(self) -> None:
         """Drop the socket (the next request opens a new one)."""
-        if self._writer is not None:
-            self._writer.close()
-        self._reader = self._writer = None
-
-
-async def read_response(reader: asyncio.StreamReader) -> tuple[Response, bool]:
-    """One response (status line, headers, body); True if keep-alive."""
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except asyncio.IncompleteReadError as exc:
-        raise HttpError("connection closed before a response") from exc
-    status_line, *header_lines = head.decode("latin-1").split("\r\n")
-    parts = status_line.split(" ", 2)
-    if len(parts) < 2 or not parts[0].startswith("HTTP/1."):
-        raise HttpError(f"bad status line {status_line!r}")
-    status = int(parts[1])
-    headers = {}
-    for line in header_lines:
-        name, sep, value = line.partition(":")
-        if sep:
-            headers[name.strip().lower()] = value.strip()
-    keep_alive = headers.get("connection", "").lower() != "close"
-    if status in (204, 304) or status < 200:
-        body = 0
-    elif "content-length" in headers:
-        body = len(await reader.readexactly(int(headers["content-length"])))
-    elif headers.get("transfer-encoding", "").lower() == "chunked":
-        body = await read_chunked(reader)
-    else:
-        body, keep_alive = len(await reader.read()), False
-    return Response(status, body, headers), keep_alive
-
-
-async def read_chunked(reader: asyncio.StreamReader) -> int:
-    """Read a chunked body; its length in bytes."""
-    total = 0
-    while True:
-        size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
-        if size == 0:
-            await reader.readuntil(b"\r\n")
-            return total
-        total += len(await reader.readexactly(size))
-        await reader.readexactly(2)
+        if self._protocol is not None and self._protocol.transport is not None:
+            self._protocol.transport.close()
+        self._protocol = None
 
 
 @dataclass
@@ -315,7 +361,7 @@ async def client_loop(
         except TimeoutError:
             error = "timeout"
             conn.close()
-        except (OSError, HttpError, asyncio.IncompleteReadError, ValueError) as exc:
+        except (OSError, HttpError, ValueError) as exc:
             error = type(exc).__name__
             conn.close()
         elapsed = time.perf_counter() - start
