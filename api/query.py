@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import HTTPException, Query
 
 from hotspots.errors import InvalidParameterError
-from hotspots.period import PERIOD_PATTERN, split_bound
+from hotspots.period import PERIOD_PATTERN, parse_period
 from hotspots.schema import Theme
 
 __all__ = [
@@ -69,21 +69,16 @@ async def layer_filters(
     """Parse the shared filters; a malformed bbox or reversed period is a 422."""
     box = _parse_bbox(bbox) if bbox else None
     try:
-        month_from, day_from = split_bound(period_from, "from")
-        month_to, day_to = split_bound(period_to, "to")
+        period = parse_period(period_from, period_to)
     except InvalidParameterError as exc:
         raise HTTPException(422, str(exc)) from exc
-    first = day_from or month_from
-    last = day_to or month_to
-    if first and last and first[: len(last)] > last:
-        raise HTTPException(422, f"from ({period_from}) is after to ({period_to})")
     return LayerFilters(
         theme=theme.value if theme else None,
         categories=tuple(category or ()),
-        month_from=month_from,
-        month_to=month_to,
-        day_from=day_from,
-        day_to=day_to,
+        month_from=period.month_from,
+        month_to=period.month_to,
+        day_from=period.day_from,
+        day_to=period.day_to,
         area=area,
         bbox=box,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -22,7 +23,7 @@ from rich.table import Table
 from hotspots.errors import HotspotError
 from hotspots.ingest import IngestOptions, IngestReport, ingest_paths
 from hotspots.layers import LayerRequest, compute_layer
-from hotspots.period import split_bound
+from hotspots.period import parse_period
 from hotspots.readers.mapping import read_mapping
 from hotspots.sample import SAMPLE_PATHS
 from hotspots.settings import Settings
@@ -236,17 +237,9 @@ def layer(
     params = {k: v for k, v in explicit.items() if v is not None}
     params.update(_parse_params(param or []))
     try:
-        month_from, day_from = split_bound(period_from, "--from")
-        month_to, day_to = split_bound(period_to, "--to")
+        period = parse_period(period_from, period_to, ("--from", "--to"))
         request = LayerRequest(
-            method,
-            theme,
-            month_from=month_from,
-            month_to=month_to,
-            day_from=day_from,
-            day_to=day_to,
-            area=area,
-            parameters=params,
+            method, theme, area=area, parameters=params, **asdict(period)
         )
         collection = compute_layer(_store(Settings()), request)
     except (HotspotError, TypeError) as exc:

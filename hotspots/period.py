@@ -9,11 +9,12 @@ month's police.uk incidents out (and layers say how many).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from hotspots.errors import InvalidParameterError
 
-__all__ = ["PERIOD_PATTERN", "day_after", "split_bound"]
+__all__ = ["PERIOD_PATTERN", "PeriodBounds", "day_after", "parse_period", "split_bound"]
 
 #: A month or a day; the calendar check is :func:`split_bound`'s.
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])(-\d{2})?$"
@@ -45,3 +46,31 @@ def split_bound(value: str | None, name: str) -> tuple[str | None, str | None]:
 def day_after(day: str) -> str:
     """The ISO day after ``day`` (``YYYY-MM-DD``)."""
     return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+
+
+@dataclass(frozen=True)
+class PeriodBounds:
+    """A period as months (the coarse filter) and, where given, days."""
+
+    month_from: str | None = None
+    month_to: str | None = None
+    day_from: str | None = None
+    day_to: str | None = None
+
+
+def parse_period(
+    first: str | None, last: str | None, names: tuple[str, str] = ("from", "to")
+) -> PeriodBounds:
+    """Both bounds of a period, each a month or a day, in order.
+
+    Raises InvalidParameterError naming the bound that is malformed, or both
+    when the first is after the last.
+    """
+    month_from, day_from = split_bound(first, names[0])
+    month_to, day_to = split_bound(last, names[1])
+    start, end = day_from or month_from, day_to or month_to
+    if start and end and start[: len(end)] > end:
+        raise InvalidParameterError(
+            f"{names[0]} ({first}) is after {names[1]} ({last})"
+        )
+    return PeriodBounds(month_from, month_to, day_from, day_to)

@@ -90,6 +90,32 @@ def test_layer_command_writes_geojson(
     assert open_store(portsmouth.url).count() == 17950
 
 
+def test_layer_command_takes_days(
+    portsmouth: SQLiteStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOTSPOTS_DATABASE_URL", portsmouth.url)
+    out = tmp_path / "grid.geojson"
+    args = [
+        "layer",
+        "grid",
+        "--from",
+        "2017-05-01",
+        "--to",
+        "2017-06-30",
+        "--out",
+        str(out),
+    ]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    layer = json.loads(out.read_text())
+    assert (layer["parameters"]["period_from"], layer["parameters"]["period_to"]) == (
+        "2017-05-01", "2017-06-30",
+    )  # fmt: skip
+    assert layer["parameters"]["left_out_month_only"] == 0
+    reversed_period = ["layer", "grid", "--from", "2017-06", "--to", "2017-05-31"]
+    bad = CliRunner().invoke(app, [*reversed_period, "--out", str(out)])
+    assert bad.exit_code == 2 and "--from (2017-06) is after --to" in bad.stderr
+
+
 def _first_coordinate(geometry: dict) -> tuple[float, float]:  # type: ignore[type-arg]
     coords = geometry["coordinates"]
     while isinstance(coords[0], list):
