@@ -16,11 +16,15 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
-from hotspots.layers import LayerRequest, compute_layer
+from api.compute import layer_body
+from hotspots.layers import LayerRequest
 from hotspots.store import IncidentStore
+
+#: Computes a layer's JSON bytes (here, or in a worker process).
+Computer = Callable[[IncidentStore, LayerRequest], bytes]
 
 __all__ = ["CachedLayer", "LayerCache"]
 
@@ -36,8 +40,8 @@ class CachedLayer:
 
     __slots__ = ("body", "etag", "gzip_body", "gzip_etag")
 
-    def __init__(self, layer: dict[str, Any]) -> None:
-        self.body = json.dumps(layer, separators=(",", ":")).encode("utf-8")
+    def __init__(self, body: bytes) -> None:
+        self.body = body
         self.etag = '"' + hashlib.blake2b(self.body, digest_size=12).hexdigest() + '"'
         # Compressed once here, not on every request: GeoJSON grids shrink ~10x.
         self.gzip_body = gzip.compress(self.body, compresslevel=6, mtime=0)
@@ -53,8 +57,9 @@ class CachedLayer:
 class LayerCache:
     """A thread-safe LRU of computed layers."""
 
-    def __init__(self, max_entries: int = 256) -> None:
+    def __init__(self, max_entries: int = 256, compute: Computer = layer_body) -> None:
         self.max_entries = max_entries
+        self.compute = compute
         self._entries: OrderedDict[str, CachedLayer] = OrderedDict()
         # Another name for an entry (an exact URL and API key), with the data
         # version it was computed on: lets a repeat request skip parsing.
@@ -130,7 +135,7 @@ class LayerCache:
             if cached is not None:
                 return cached
             try:
-                computed = CachedLayer(compute_layer(store, request))
+                computed = CachedLayer(self.compute(store, request))
             except BaseException:
                 with self._lock:
                     self._done(key, computing)

@@ -7,9 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from api.assets import mount_assets
 from api.cache import LayerCache
+from api.compute import ProcessComputer, layer_body
 from api.errors import install_error_handlers
 from api.routes import areas, boundaries, incidents, layers, maps, status
 from api.shortcut import CachedLayerShortcut
@@ -22,17 +24,32 @@ __all__ = ["create_app"]
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Freeze what start-up built so full garbage collections skip it.
+    """Start the layer workers; freeze what start-up built for the collector.
+
+    New layers are computed in worker processes (``compute_processes``), so a
+    computation never holds the GIL the event loop needs (see api/compute.py).
 
     The service imports ~190,000 long-lived objects (pandas, scipy, sklearn,
     FastAPI, Folium); a full collection walks them all, ~100 ms that stalls
     every open request (it was the p99 latency under load). Frozen objects are
     never collected, which is right for modules and the app itself.
     """
+    settings: Settings = app.state.settings
+    cache: LayerCache = app.state.layers
+    computer = None
+    if settings.compute_processes > 0:
+        computer = ProcessComputer(app.state.store.url, settings.compute_processes)
+        await run_in_threadpool(computer.warm)
+        cache.compute = computer
     gc.collect()
     gc.freeze()
-    yield
-    gc.unfreeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        if computer is not None:
+            cache.compute = layer_body
+            await run_in_threadpool(computer.close)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

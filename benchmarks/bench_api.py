@@ -18,19 +18,23 @@ Scenarios (each against a freshly started server):
                   clients ask for layers nobody has computed yet (as after a
                   restart or a new ingest); shows duplicate work on misses;
 * ``uncached``    every request a new parameter combination (method, theme,
-                  period and cell size / eps / cluster size), so each is computed.
+                  period and cell size / eps / cluster size), so each is computed;
+* ``mixed``       the cached set, with every 16th request a new combination as in
+                  ``uncached`` (map users while an analyst explores): shows
+                  what computations do to cached answers.
 
 Reported per scenario: requests/s, p50/p90/p99/max latency, errors (any
 unexpected status, a short body, a socket error or a request over
-``--timeout``), bytes/s, and the CPU the server, this client and every other
-process used meanwhile (client and server share the machine's cores).
+``--timeout``), bytes/s, the CPU the server, this client and every other
+process used meanwhile (client and server share the machine's cores), and the
+server's peak resident memory (VmHWM, summed over its processes).
 Requests still in flight when the time is up are waited for (up to
 ``--timeout``) and counted in the latencies but not in requests/s.
 
 Usage::
 
     .venv/bin/python benchmarks/bench_api.py [--seconds 30] [--clients 64]
-        [--workers 1] [--scenarios cached,gzip,revalidate,cold,uncached]
+        [--workers 1] [--scenarios cached,gzip,revalidate,cold,uncached,mixed]
         [--json out.json]
 
 Only 127.0.0.1 is ever contacted. Exits non-zero if any scenario had errors.
@@ -72,6 +76,7 @@ METHODS = ("grid", "kde", "gistar", "dbscan", "hdbscan")
 THEMES = ("asb", "violence", "drugs", "alcohol", "other")
 MONTHS = ("2017-02", "2017-03", "2017-04", "2017-05", "2017-06", "2017-07")
 CACHED_THEMES = ("asb", "violence")
+MIXED_EVERY = 16  # in ``mixed``, every 16th request is a new layer
 
 
 # --------------------------------------------------------------------------
@@ -145,6 +150,12 @@ def make_scenarios(etags: dict[str, str]) -> dict[str, Scenario]:
     def cycle(i: int) -> Target:
         return cached[i % len(cached)]
 
+    def mixed(i: int) -> Target:
+        if i % MIXED_EVERY == 0:
+            target = uncached_target(i // MIXED_EVERY)
+            return Target(target.path, "new " + target.label)
+        return cached[i % len(cached)]
+
     def gzipped(i: int) -> Target:
         target = cached[i % len(cached)]
         return Target(target.path, target.label, (("Accept-Encoding", "gzip"),))
@@ -181,6 +192,13 @@ def make_scenarios(etags: dict[str, str]) -> dict[str, Scenario]:
             "cold",
             "the cached set on a fresh server, no warm-up: every client at once",
             cycle,
+        ),
+        "mixed": Scenario(
+            "mixed",
+            "cached layers, every 16th request a new combination",
+            mixed,
+            warm=cached,
+            warm_with_load=False,
         ),
         "uncached": Scenario(
             "uncached",
@@ -488,11 +506,10 @@ def machine_busy_cpu() -> float:
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
-def process_tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of ``pid`` and its live descendants."""
-    tick = os.sysconf("SC_CLK_TCK")
+def process_tree(pid: int) -> dict[int, list[str]]:
+    """``pid`` and its live descendants, each with its ``/proc/<pid>/stat`` fields."""
     parents: dict[int, int] = {}
-    times: dict[int, float] = {}
+    stats: dict[int, list[str]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -502,14 +519,37 @@ def process_tree_cpu(pid: int) -> float:
             continue
         fields = text[text.rindex(")") + 2 :].split()
         parents[int(entry.name)] = int(fields[1])
-        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+        stats[int(entry.name)] = fields
     tree, frontier = {pid}, [pid]
     while frontier:
         parent = frontier.pop()
         children = [p for p, pp in parents.items() if pp == parent and p not in tree]
         tree.update(children)
         frontier.extend(children)
-    return sum(times.get(p, 0.0) for p in tree)
+    return {p: stats[p] for p in tree if p in stats}
+
+
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of ``pid`` and its live descendants."""
+    tick = os.sysconf("SC_CLK_TCK")
+    return sum(
+        (int(fields[11]) + int(fields[12])) / tick
+        for fields in process_tree(pid).values()
+    )
+
+
+def process_tree_peak_mb(pid: int) -> float:
+    """Sum of the peak resident memory (VmHWM) of ``pid`` and its descendants."""
+    total_kb = 0
+    for member in process_tree(pid):
+        try:
+            status = Path(f"/proc/{member}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                total_kb += int(line.split()[1])
+    return total_kb / 1024
 
 
 # --------------------------------------------------------------------------
@@ -544,6 +584,7 @@ def run_scenario(
             )  # fmt: skip
         load_1m = os.getloadavg()[0]
         samples, wall, cpu = measured_load(port, pid, next_target, args)
+        peak_mb = process_tree_peak_mb(pid)
     summary = summarise(samples, args.seconds, wall)
     summary.update(
         scenario=scenario.name,
@@ -551,6 +592,7 @@ def run_scenario(
         load_avg_1m_before=round(load_1m, 2),
         **{f"{who}_cpu_cores": round(cpu[who] / wall, 2) for who in cpu},
         server_cpu_ms_per_request=round(cpu["server"] / max(len(samples), 1) * 1e3, 2),
+        server_peak_mb=round(peak_mb),
     )
     return summary
 
@@ -676,15 +718,15 @@ def markdown_table(results: list[dict[str, Any]]) -> str:
     """One row per scenario."""
     rows = [
         "| scenario | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | MB/s "
-        "| server CPU | client CPU | other CPU |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| server CPU | client CPU | other CPU | server peak MB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         rows.append(
             f"| {r['scenario']} | {r['requests_per_s']} | {r['p50_ms']} "
             f"| {r['p90_ms']} | {r['p99_ms']} | {r['max_ms']} | {r['errors']} "
             f"| {r['mb_per_s']} | {r['server_cpu_cores']} | {r['client_cpu_cores']} "
-            f"| {r['other_cpu_cores']} |"
+            f"| {r['other_cpu_cores']} | {r['server_peak_mb']:,} |"
         )
     return "\n".join(rows)
 
@@ -710,7 +752,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers")
     parser.add_argument(
         "--scenarios",
-        default="cached,gzip,revalidate,cold,uncached",
+        default="cached,gzip,revalidate,cold,uncached,mixed",
         help="comma-separated",
     )
     parser.add_argument("--timeout", type=float, default=120.0, help="per request, s")

@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address the service binds.")
     port: int = Field(default=8000, description="Port the service listens on.")
+    compute_processes: int = Field(
+        default=2,
+        ge=0,
+        description="Worker processes that compute new layers while the service "
+        "answers others (0: compute in the service's own threads).",
+    )
 
     def role_for_key(self, key: str | None) -> str | None:
         """The role an API key grants; ``default_role`` without a key, None if bad."""
