@@ -214,11 +214,11 @@ _STAGES = {
         "SQLiteStore",
         "add_batch",
     ),
-    "store: wait for helper": ("hotspots.store.sqlite", "BatchWriter", "_wait"),
-    "store: prepare rows": ("hotspots.store.sqlite", "", "_staged_tables"),
-    "store: stage rows (bind)": ("hotspots.store.sqlite", "", "_fill_temp_table"),
-    HELPER_STAGE: ("hotspots.store.sqlite", "", "_insert_staged"),
-    "store: rejects, counts": ("hotspots.store.sqlite", "BatchWriter", "finish"),
+    "store: wait for helper": ("hotspots.store.sqlite_batch", "BatchWriter", "_wait"),
+    "store: prepare rows": ("hotspots.store.sqlite_batch", "", "_staged_tables"),
+    "store: stage rows (bind)": ("hotspots.store.sqlite_batch", "", "_fill_temp_table"),
+    HELPER_STAGE: ("hotspots.store.sqlite_batch", "", "_insert_staged"),
+    "store: rejects, counts": ("hotspots.store.sqlite_batch", "BatchWriter", "finish"),
 }
 
 
@@ -231,7 +231,10 @@ def _child_stages(csv: Path, db: Path) -> dict[str, Any]:
 
     stages: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for label, (module_name, owner_name, attr) in _STAGES.items():
-        module = importlib.import_module(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:  # an older version without this module
+            continue
         owner = getattr(module, owner_name, None) if owner_name else module
         if owner is not None and hasattr(owner, attr):
             setattr(owner, attr, _timed(label, getattr(owner, attr), stages))
