@@ -21,10 +21,9 @@ from hotspots.geocode.postcode import (
     normalise_postcodes,
 )
 from hotspots.geocode.quality import GeocodeQuality
-from hotspots.geocode.street import (
-    DEFAULT_MIN_SCORE,
+from hotspots.geocode.street import DEFAULT_MIN_SCORE, StreetGazetteer
+from hotspots.geocode.street_names import (
     NON_STREET_NAMES,
-    StreetGazetteer,
     is_non_street,
     normalise_street,
     split_street_town,
