@@ -28,7 +28,7 @@ from hotspots.store.base import REJECT_COLUMNS, BatchRecord, BatchResult
 __all__ = ["BatchWriter"]
 
 #: Groups of incident columns with few distinct combinations per batch, each
-#: bound once per combination (see :func:`_insert_incidents`).
+#: bound once per combination (see :func:`_staged_tables` and :func:`_insert_staged`).
 _DIMENSIONS: dict[str, tuple[str, ...]] = {
     "place": (
         "easting", "northing", "lon", "lat", "geocode_quality",
