@@ -252,6 +252,8 @@ def layer(
     console.print(f"Wrote {len(collection['features']):,} features to {out}")
     for key, value in collection.get("parameters", {}).items():
         console.print(f"  {key} = {value}{' (auto)' if key in auto else ''}")
+    if "note" in collection:
+        console.print(f"Note: {collection['note']}")
 
 
 @app.command()

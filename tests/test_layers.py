@@ -106,6 +106,10 @@ def test_layer_command_takes_days(
         str(out),
     ]
     assert CliRunner().invoke(app, args).exit_code == 0
+    mid_month = ["layer", "grid", "--from", "2017-05-10", "--out", str(out)]
+    noted = CliRunner().invoke(app, mid_month)
+    assert "incidents known only to their month" in noted.stdout
+    assert CliRunner().invoke(app, args).exit_code == 0
     layer = json.loads(out.read_text())
     assert (layer["parameters"]["period_from"], layer["parameters"]["period_to"]) == (
         "2017-05-01", "2017-06-30",
