@@ -18,11 +18,9 @@ from api.maplayers import GISTAR_BINS, geometric_breaks, style_layer
 from api.mapview import MapData, MapView, build_map
 from boundaries.io import read_boundaries
 from hotspots.access import Role, policy_for
-from hotspots.ingest import ingest_paths
 from hotspots.layers import LayerRequest
 from hotspots.settings import Settings
 from hotspots.store import SQLiteStore, open_store
-from tests.conftest import LOCAL_DIR, PORTSMOUTH_CSV
 
 #: Tags and CSS that make a browser fetch something from another host.
 LOADING = re.compile(
@@ -33,20 +31,13 @@ LOADING = re.compile(
 
 
 @pytest.fixture(scope="module")
-def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('map') / 'map.db'}"
-    ingest_paths([PORTSMOUTH_CSV, LOCAL_DIR], open_store(url))
-    return url
+def store(sample_url: str) -> SQLiteStore:
+    return open_store(sample_url)  # type: ignore[return-value]
 
 
 @pytest.fixture(scope="module")
-def store(db_url: str) -> SQLiteStore:
-    return open_store(db_url)  # type: ignore[return-value]
-
-
-@pytest.fixture(scope="module")
-def client(db_url: str) -> TestClient:
-    return TestClient(create_app(Settings(database_url=db_url)))
+def client(sample_url: str) -> TestClient:
+    return TestClient(create_app(Settings(database_url=sample_url)))
 
 
 def render(
