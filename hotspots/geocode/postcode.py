@@ -54,6 +54,10 @@ _OUTWARD = re.compile(
     rf"|{_FIRST}[0-9][A-HJKPSTUW]|{_FIRST}{_SECOND}[0-9][ABEHMNPRVWXY])$"
 )
 _INWARD = re.compile(r"^[0-9][ABD-HJLNP-UW-Z]{2}$")
+#: The postcode area: the letters an outward code starts with ("PO" of "PO1").
+_AREA = re.compile(r"^([A-Z]{1,2})")
+#: More postcode areas than this are counted, not listed, in "not found" errors.
+MAX_AREAS_LISTED = 8
 _SPECIAL = frozenset({"GIR0AA"})
 
 
@@ -104,7 +108,8 @@ class PostcodeIndex:
         without usable coordinates (missing or (0, 0)) are dropped and counted
         in :attr:`n_without_coordinates`, so such postcodes are "not found".
     source : str
-        Name of the table, quoted in "not in the lookup table" errors.
+        Name of the table, quoted in "not in the lookup table" errors, which
+        also say which postcode areas (:attr:`areas`) the table covers.
 
     Raises
     ------
@@ -136,6 +141,10 @@ class PostcodeIndex:
         self.n_duplicates = int(frame["postcode"].duplicated().sum())
         frame = frame.drop_duplicates(subset="postcode", keep="first")
         self._table = frame.set_index("postcode")
+        #: Postcode areas ("PO", "SO", ...) the table has postcodes in, sorted.
+        self.areas: tuple[str, ...] = tuple(
+            sorted(self._table.index.str.extract(_AREA.pattern, expand=False).unique())
+        )
 
     @classmethod
     def from_codepoint_csv(
@@ -231,8 +240,30 @@ class PostcodeIndex:
         if key is None:
             return _invalid_reason(value)
         if key not in self._table.index:
-            return f"postcode not in the lookup table ({self.source}): {key!r}"
+            return (
+                f"postcode not in the lookup table ({self.source}): {key!r} "
+                f"({self._coverage(key)})"
+            )
         return None
+
+    def _coverage(self, key: str) -> str:
+        """Which postcode areas the table covers, so the user knows what to load.
+
+        A postcode in a covered area is missing from the table itself (newer
+        than the table, or mistyped); one outside them needs another table.
+        """
+        area = match.group() if (match := _AREA.match(key)) else key
+        if not self.areas:
+            return "the table is empty"
+        if len(self.areas) > MAX_AREAS_LISTED:
+            listed = f"{len(self.areas)} postcode areas"
+        elif len(self.areas) == 1:
+            listed = self.areas[0]
+        else:
+            listed = f"{', '.join(self.areas[:-1])} and {self.areas[-1]}"
+        if area in self.areas:
+            return f"the table covers {listed}, but not this postcode"
+        return f"the table covers {listed} only, not {area}"
 
     def __repr__(self) -> str:
         return f"PostcodeIndex({len(self)} postcodes from {self.source})"

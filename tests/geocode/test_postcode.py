@@ -119,13 +119,56 @@ def test_lookup_errors_name_the_value(postcode_index: PostcodeIndex) -> None:
     )
     assert found.loc["a", "postcode"] == "PO9 9ZZ"
     assert found.loc["a", "error"] == (
-        "postcode not in the lookup table (Code-Point Open 2014): 'PO9 9ZZ'"
+        "postcode not in the lookup table (Code-Point Open 2014): 'PO9 9ZZ' "
+        "(the table covers PO, but not this postcode)"
     )
     assert found.loc["b", "error"] == "not a valid UK postcode: 'xyz'"
     assert found.loc["b", "postcode"] is None
     assert found.loc[["c", "d", "f"], "error"].tolist() == ["no postcode given"] * 3
     assert found.loc["e", "error"].startswith("not a valid UK postcode: 'PO1'")
     assert found[["easting_m", "northing_m"]].isna().all(axis=None)
+
+
+def test_a_postcode_outside_the_table_says_which_areas_it_covers(
+    postcode_index: PostcodeIndex,
+) -> None:
+    """The bundled table is Portsmouth's PO area: a Southampton postcode needs
+    another table, and the error says so."""
+    assert postcode_index.areas == ("PO",)
+    found = postcode_index.lookup(["SO14 7LY", "so147ly"])
+    assert (
+        found["error"].tolist()
+        == [
+            "postcode not in the lookup table (Code-Point Open 2014): 'SO14 7LY' "
+            "(the table covers PO only, not SO)"
+        ]
+        * 2
+    )
+
+
+def test_the_covered_areas_are_listed_or_counted() -> None:
+    def table(postcodes: list[str]) -> PostcodeIndex:
+        n = len(postcodes)
+        frame = {"postcode": postcodes, "easting_m": [1.0] * n, "northing_m": [1.0] * n}
+        return PostcodeIndex(pd.DataFrame(frame), source="t")
+
+    two = table(["SO14 7LY", "PO1 1AA", "PO2 7DJ"])
+    assert two.areas == ("PO", "SO")
+    assert (
+        two.lookup(["BN1 1AA"])["error"]
+        .iloc[0]
+        .endswith("(the table covers PO and SO only, not BN)")
+    )
+    areas = ["AB", "B", "BN", "CB", "E", "G", "L", "M", "N"]
+    many = table([f"{area}1 1AA" for area in areas])
+    assert (
+        many.lookup(["PO1 1AA"])["error"]
+        .iloc[0]
+        .endswith("(the table covers 9 postcode areas only, not PO)")
+    )
+    assert (
+        table([]).lookup(["PO1 1AA"])["error"].iloc[0].endswith("(the table is empty)")
+    )
 
 
 def test_ward_and_district_codes(postcode_index: PostcodeIndex) -> None:
@@ -183,7 +226,8 @@ def test_table_rows_without_coordinates_are_not_found() -> None:
     found = index.lookup(["PO1 1AA", "PO1 1AB"])
     assert found["easting_m"].iloc[0] == 464_342  # first of the duplicates kept
     assert found["error"].iloc[1] == (
-        "postcode not in the lookup table (test table): 'PO1 1AB'"
+        "postcode not in the lookup table (test table): 'PO1 1AB' "
+        "(the table covers PO, but not this postcode)"
     )
     assert "ward_code" not in found
 
