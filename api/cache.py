@@ -80,6 +80,7 @@ class LayerCache:
             "day_from": request.day_from,
             "day_to": request.day_to,
             "area": request.area,
+            "study_area": request.study_area,
             "parameters": sorted((k, repr(v)) for k, v in request.parameters.items()),
             "categories": sorted(request.categories),
             "bbox": request.bbox_wgs84,

@@ -22,9 +22,10 @@ from boundaries.catalog import get_boundary_set
 from boundaries.io import read_boundaries
 from hotspots.access import SENSITIVE_FLAGS, AccessPolicy
 from hotspots.analysis.registry import METHODS
+from hotspots.areas import CITY, Area, area_incidents, resolve_area
 from hotspots.crs import BNG
 from hotspots.errors import EmptyInputError, HotspotError, InvalidParameterError
-from hotspots.layers import LayerRequest, find_area
+from hotspots.layers import LayerRequest
 from hotspots.schema import FLAG_COLUMNS
 from hotspots.store import IncidentQuery, IncidentStore
 from hotspots.summaries import incidents_per_location
@@ -66,7 +67,8 @@ def resolve_view(
         month_from = max(start, months[0]) if months else start
     if month_from and month_to and month_from > month_to:
         month_from, month_to = month_to, month_from
-    code = _area(area)[0] if area and area.strip().lower() != "city" else "city"
+    chosen = resolve_area(area)
+    code = CITY if chosen.is_city else chosen.code
     return MapView(theme, method, month_from, month_to, code, _parse_view(view))
 
 
@@ -84,12 +86,6 @@ def _parse_view(view: str | None) -> tuple[float, float, float] | None:
     return lat, lon, zoom
 
 
-def _area(area: str) -> tuple[str, str, str, Any]:
-    """(code, name, boundary set, BNG geometry) of a ward or LSOA code or name."""
-    geometry, info = find_area(area)
-    return info["code"], info["name"], info["kind"], geometry
-
-
 def gather_map_data(
     store: IncidentStore,
     cache: LayerCache,
@@ -103,21 +99,16 @@ def gather_map_data(
     flags left out of every layer and the smallest count shown per location;
     incidents with a sensitive flag are never drawn as locations, whatever the role.
     """
-    wards = read_boundaries("ward")
-    if view.area == "city":
-        name, geometry, codes = "Portsmouth (city)", wards.union_all(), {}
-    else:
-        code, name, set_name, geometry = _area(view.area)
-        codes = {"ward_codes": [code]} if set_name == "ward" else {"lsoa_codes": [code]}
+    area = resolve_area(view.area)
+    name = f"{area.name} (city)" if area.is_city else area.name
     layers, notes = _layers(store, cache, view, policy) if months else ({}, [])
     if not months:
         notes = ["No incidents are stored yet: ingest data first."]
-    codes = codes or {"ward_codes": list(wards["code"])}
-    incidents = _incidents(store, view, codes, policy)
-    bounds = gpd.GeoSeries([geometry], crs=BNG).to_crs(4326).total_bounds
+    incidents = _incidents(store, view, area, policy)
+    bounds = gpd.GeoSeries([area.geometry], crs=BNG).to_crs(4326).total_bounds
     return MapData(
         layers=layers,
-        wards=wards,
+        wards=read_boundaries("ward"),
         lsoas=read_boundaries("lsoa"),
         area_name=name,
         area_bounds=tuple(float(v) for v in bounds),  # type: ignore[arg-type]
@@ -142,7 +133,7 @@ def _layers(
             theme=None if view.theme == "all" else view.theme,
             month_from=view.month_from,
             month_to=view.month_to,
-            area=None if view.area == "city" else view.area,
+            area=None if view.area == CITY else view.area,
             excluded_flags=policy.excluded_flags,
         )
         try:
@@ -155,20 +146,19 @@ def _layers(
 
 
 def _incidents(
-    store: IncidentStore,
-    view: MapView,
-    codes: dict[str, list[str]],
-    policy: AccessPolicy,
+    store: IncidentStore, view: MapView, area: Area, policy: AccessPolicy
 ) -> pd.DataFrame:
     """Incidents counted per location under the policy; sensitive ones left out."""
     query = IncidentQuery(
         themes=[] if view.theme == "all" else [view.theme],
         month_from=view.month_from,
         month_to=view.month_to,
-        columns=("easting", "northing", "lon", "lat", "theme", "month", *FLAG_COLUMNS),
-        **codes,
-    )
-    frame = store.incidents(query)
+        columns=(
+            "incident_id", "easting", "northing", "lon", "lat", "theme", "month",
+            *FLAG_COLUMNS,
+        ),
+    )  # fmt: skip
+    frame = area_incidents(store, area, query)
     for flag in {*SENSITIVE_FLAGS, *policy.excluded_flags}:
         frame = frame[~frame[flag].astype(bool)]
     return incidents_per_location(frame, min_count=policy.min_location_count)

@@ -60,10 +60,18 @@ async def layer_filters(
     period_to: Annotated[str | None, PeriodQuery("to")] = None,
     area: Annotated[
         str | None,
-        Query(description="Ward/LSOA codes or names, comma-separated (default: city)"),
+        Query(
+            description="'city' (default), or ward/LSOA codes or names, comma-"
+            "separated: incidents by the codes given at ingest; layer features "
+            "crossing the area or holding its incidents"
+        ),
     ] = None,
     bbox: Annotated[
-        str | None, Query(description="min lon,min lat,max lon,max lat (WGS84)")
+        str | None,
+        Query(
+            description="min lon,min lat,max lon,max lat (WGS84): incidents inside, "
+            "layer features crossing it (the statistic is not recomputed)"
+        ),
     ] = None,
 ) -> LayerFilters:
     """Parse the shared filters; a malformed bbox or reversed period is a 422."""

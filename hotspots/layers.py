@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 import geopandas as gpd
 import shapely
 
-from boundaries.io import read_boundaries
 from hotspots.analysis.geojson import to_geojson
 from hotspots.analysis.registry import get_method
+from hotspots.analysis.result import HotspotResult
+from hotspots.areas import Area, area_incidents, in_area, resolve_area
 from hotspots.crs import BNG, wgs84_to_bng
 from hotspots.errors import EmptyInputError, InvalidParameterError
 from hotspots.schema import FLAG_COLUMNS, DatePrecision
@@ -29,80 +31,50 @@ from hotspots.store import IncidentQuery, IncidentStore
 from hotspots.themes import parse_theme
 
 __all__ = [
+    "AREA_RULE",
+    "SPECK_M",
     "LayerRequest",
+    "analysis_area",
+    "bbox_polygon",
     "compute_layer",
-    "find_area",
     "incident_points",
-    "study_area",
 ]
+
+#: How a layer decides what is "in" an area, reported in its parameters.
+AREA_RULE = (
+    "incidents by the ward/LSOA codes given at ingest (polygon, or nearest within "
+    "the coast tolerance); features crossing the area or holding its incidents"
+)
+#: Side (m) of the speck that brings an area's incident outside its polygon into
+#: the analysis (see :func:`analysis_area`).
+SPECK_M = 0.002
 
 
 @dataclass(frozen=True)
 class LayerRequest:
-    """What layer to compute: method, theme, period, area and method parameters."""
+    """What layer to compute: method, theme, period, areas and method parameters.
+
+    The statistic is computed over ``study_area`` (the city by default); ``area``
+    and ``bbox_wgs84`` only choose which of that layer's features are returned,
+    so a cell has the same value whatever the map shows around it.
+    """
 
     method: str
     theme: str | None = None
     month_from: str | None = None
     month_to: str | None = None
-    area: str | None = None  # ward/LSOA codes or names, comma-separated; None = city
+    area: str | None = None  # features in these ward/LSOA codes or names; None = all
     parameters: Mapping[str, Any] = field(default_factory=dict)
     categories: tuple[str, ...] = ()  # source categories, on top of the theme
-    bbox_wgs84: tuple[float, float, float, float] | None = None  # lon/lat box
+    bbox_wgs84: tuple[float, float, float, float] | None = None  # features crossing
     excluded_flags: tuple[str, ...] = ()  # e.g. sensitive flags for public callers
     day_from: str | None = None  # YYYY-MM-DD within month_from, refining it
     day_to: str | None = None  # YYYY-MM-DD within month_to
+    study_area: str | None = None  # where the statistic is computed; None = city
 
 
-def study_area(
-    area: str | None, bbox_wgs84: tuple[float, float, float, float] | None = None
-) -> tuple[shapely.Geometry, dict[str, str]]:
-    """The polygon (EPSG:27700) of ward/LSOA codes or names, a box, or the city.
-
-    ``area`` may list several areas separated by commas; their union is used.
-    A ``bbox_wgs84`` (min lon, min lat, max lon, max lat) is intersected with it.
-    """
-    names = [a.strip() for a in (area or "").split(",") if a.strip()]
-    if not names or [n.lower() for n in names] in (["city"], ["portsmouth"]):
-        geometry = read_boundaries("ward").union_all()
-        info = {"code": "E06000044", "name": "Portsmouth"}
-    else:
-        found = [find_area(name) for name in names]
-        geometry = shapely.union_all([g for g, _ in found])
-        info = {
-            "code": ",".join(i["code"] for _, i in found),
-            "name": ", ".join(i["name"] for _, i in found),
-        }
-    if bbox_wgs84 is not None:
-        geometry = geometry.intersection(_bbox_polygon(bbox_wgs84))
-        info["bbox"] = ",".join(f"{v:g}" for v in bbox_wgs84)
-        if geometry.is_empty:
-            raise InvalidParameterError(
-                f"bbox {info['bbox']} does not overlap {info['name']}; "
-                "give min lon, min lat, max lon, max lat in WGS84"
-            )
-    return geometry, info
-
-
-def find_area(name: str) -> tuple[shapely.Geometry, dict[str, str]]:
-    """One ward or LSOA by code or name: its BNG polygon and code, name, kind."""
-    wanted = name.strip().casefold()
-    for set_name in ("ward", "lsoa"):
-        areas = read_boundaries(set_name)
-        hit = areas[
-            (areas["code"].str.casefold() == wanted)
-            | (areas["name"].str.casefold() == wanted)
-        ]
-        if len(hit):
-            row = hit.iloc[0]
-            info = {"code": row["code"], "name": row["name"], "kind": set_name}
-            return row.geometry, info
-    raise InvalidParameterError(
-        f"unknown area {name!r}: give a ward or LSOA code (E05…/E01…) or name"
-    )
-
-
-def _bbox_polygon(bbox: tuple[float, float, float, float]) -> shapely.Geometry:
+def bbox_polygon(bbox: tuple[float, float, float, float]) -> shapely.Geometry:
+    """A WGS84 (min lon, min lat, max lon, max lat) box as a BNG polygon."""
     min_lon, min_lat, max_lon, max_lat = bbox
     if not (min_lon < max_lon and min_lat < max_lat):
         raise InvalidParameterError(
@@ -126,7 +98,7 @@ def _incident_query(request: LayerRequest, *, days: bool = True) -> IncidentQuer
         day_to=request.day_to if days else None,
         columns=(
             "incident_id", "category", "theme", "month", "occurred_precision",
-            "easting", "northing", *FLAG_COLUMNS,
+            "easting", "northing", "ward_code", "lsoa_code", *FLAG_COLUMNS,
         ),
     )  # fmt: skip
 
@@ -137,9 +109,14 @@ def _visible(frame: pd.DataFrame, excluded_flags: tuple[str, ...]) -> pd.DataFra
     return frame
 
 
-def incident_points(store: IncidentStore, request: LayerRequest) -> gpd.GeoDataFrame:
-    """Incidents of the request's theme and period as BNG points."""
-    frame = _visible(store.incidents(_incident_query(request)), request.excluded_flags)
+def incident_points(
+    store: IncidentStore, request: LayerRequest, area: Area | None = None
+) -> gpd.GeoDataFrame:
+    """Incidents of the request's theme and period in ``area`` (default: its
+    study area), by their area codes, as BNG points."""
+    area = area or resolve_area(request.study_area)
+    frame = area_incidents(store, area, _incident_query(request))
+    frame = _visible(frame, request.excluded_flags)
     return gpd.GeoDataFrame(
         frame.drop(columns=["easting", "northing"]),
         geometry=gpd.points_from_xy(frame["easting"], frame["northing"]),
@@ -148,38 +125,48 @@ def incident_points(store: IncidentStore, request: LayerRequest) -> gpd.GeoDataF
 
 
 def compute_layer(store: IncidentStore, request: LayerRequest) -> dict[str, Any]:
-    """Run the request's method on the store's incidents; GeoJSON in WGS84."""
+    """Run the request's method over its study area; its features in the
+    requested area and box, as GeoJSON in WGS84."""
     method = get_method(request.method)
-    area, area_info = study_area(request.area, request.bbox_wgs84)
-    points = incident_points(store, request)
-    inside = points[points.within(area)] if len(points) else points
+    study = resolve_area(request.study_area)
+    shown = resolve_area(request.area) if request.area else study
+    box = bbox_polygon(request.bbox_wgs84) if request.bbox_wgs84 else None
+    points = incident_points(store, request, study)
     context = {
         "method": request.method,
         "theme": request.theme or "all",
         "period_from": request.day_from or request.month_from or _edge(points, min),
         "period_to": request.day_to or request.month_to or _edge(points, max),
-        "area_code": area_info["code"],
-        "area_name": area_info["name"],
+        "study_area_code": study.code,
+        "study_area_name": study.name,
+        "area_code": shown.code,
+        "area_name": shown.name,
+        "area_rule": AREA_RULE,
         "data_version": store.data_version(),
         "categories": list(request.categories) or "all",
         "excluded_flags": list(request.excluded_flags),
     }
+    if box is not None:
+        context["bbox"] = ",".join(f"{v:g}" for v in request.bbox_wgs84 or ())
+    _check_selection(study, shown, box, context)
     if request.day_from or request.day_to:
         context["left_out_month_only"] = _left_out_month_only(
-            store, request, area, inside
+            store, request, study, points
         )
-    if inside.empty:
+    if points.empty:
         period = (
             f"{context['period_from'] or 'the first month'} to "
             f"{context['period_to'] or 'the latest month'}"
         )
         theme = "" if request.theme is None else f"{request.theme} "
         raise EmptyInputError(
-            f"no {theme}incidents in {area_info['name']} from {period}; "
+            f"no {theme}incidents in {study.name} from {period}; "
             "choose another period, theme or area"
         )
     _check_parameters(request.method, method, request.parameters)
-    result = method(inside, area=area, **dict(request.parameters))
+    area = analysis_area(study.geometry, points)
+    result = method(points, area=area, **dict(request.parameters))
+    result = _select_features(result, points, study, shown, box)
     layer = to_geojson(result, extra_parameters=context)
     if context.get("left_out_month_only"):
         layer["note"] = (
@@ -190,17 +177,86 @@ def compute_layer(store: IncidentStore, request: LayerRequest) -> dict[str, Any]
     return layer
 
 
+def analysis_area(
+    outline: shapely.Geometry, points: gpd.GeoDataFrame
+) -> shapely.Geometry:
+    """The outline plus a speck at each of its incidents that lies outside it.
+
+    Incidents belong to an area by code, and a code is given up to the ingest
+    tolerance outside the coast-clipped polygon. The speck (a square of
+    :data:`SPECK_M` metres) brings the cell holding such an incident into the
+    grid, so no incident of the area is dropped, without adding empty cells.
+    """
+    x, y = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
+    outside = ~shapely.intersects_xy(outline, x, y)
+    if not outside.any():
+        return outline
+    xy = np.unique(np.column_stack([x[outside], y[outside]]), axis=0)
+    h = SPECK_M / 2
+    specks = shapely.box(xy[:, 0] - h, xy[:, 1] - h, xy[:, 0] + h, xy[:, 1] + h)
+    return shapely.union_all([outline, *specks])
+
+
+def _check_selection(
+    study: Area, shown: Area, box: shapely.Geometry | None, context: dict[str, Any]
+) -> None:
+    """Refuse an area or box that shares nothing with the study area."""
+    if not shown.is_city and not study.is_city:
+        overlap = shown.geometry.intersection(study.geometry).area
+        if overlap <= 0:
+            raise InvalidParameterError(
+                f"area {shown.name} is outside the study area {study.name}; "
+                "choose an area inside it or another study_area"
+            )
+    if box is not None and not box.intersects(study.geometry):
+        raise InvalidParameterError(
+            f"bbox {context['bbox']} does not overlap {study.name}; "
+            "give min lon, min lat, max lon, max lat in WGS84"
+        )
+
+
+def _select_features(
+    result: HotspotResult,
+    points: gpd.GeoDataFrame,
+    study: Area,
+    shown: Area,
+    box: shapely.Geometry | None,
+) -> HotspotResult:
+    """The result's features in ``shown`` and ``box``; the statistic is untouched.
+
+    A feature is kept when it shares some area with the selection or holds one
+    of the selection's incidents (by code: seafront ones may lie outside the
+    polygon). ``area_incidents`` and ``area_features`` count what was kept.
+    """
+    wanted = np.ones(len(points), dtype=bool)
+    if shown is not study:
+        wanted = in_area(points, shown)
+    outline = None if shown is study else shown.geometry
+    if box is not None:
+        outline = box if outline is None else outline.intersection(box)
+        wanted &= shapely.intersects(box, points.geometry.to_numpy())
+    summary = dict(result.summary)
+    summary["area_incidents"] = float(wanted.sum())
+    features = result.features
+    if outline is not None:
+        geoms = features.geometry.to_numpy()
+        keep = shapely.intersects(outline, geoms) & ~shapely.touches(outline, geoms)
+        if wanted.any() and len(features):
+            _, holding = features.sindex.query(
+                points.geometry.to_numpy()[wanted], predicate="intersects"
+            )
+            keep[holding] = True
+        features = features[keep]
+    summary["area_features"] = float(len(features))
+    return replace(result, features=features, summary=summary)
+
+
 def _left_out_month_only(
-    store: IncidentStore,
-    request: LayerRequest,
-    area: shapely.Geometry,
-    inside: pd.DataFrame,
+    store: IncidentStore, request: LayerRequest, study: Area, inside: pd.DataFrame
 ) -> int:
     """Incidents in the area left out by a day bound as known to the month only."""
-    whole = _visible(
-        store.incidents(_incident_query(request, days=False)), request.excluded_flags
-    )
-    whole = whole[gpd.points_from_xy(whole["easting"], whole["northing"]).within(area)]
+    whole = area_incidents(store, study, _incident_query(request, days=False))
+    whole = _visible(whole, request.excluded_flags)
     month_only = DatePrecision.MONTH.value
     return int(
         (whole["occurred_precision"] == month_only).sum()

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hotspots.areas import Area, in_area
 from hotspots.schema import Theme
 
 __all__ = ["area_summary", "incidents_per_location"]
@@ -46,21 +47,23 @@ def incidents_per_location(frame: pd.DataFrame, *, min_count: int = 1) -> pd.Dat
     return out[keep].reset_index(drop=True)
 
 
-def area_summary(
-    frame: pd.DataFrame, *, area_column: str, area_code: str
-) -> dict[str, Any]:
+def area_summary(frame: pd.DataFrame, *, area: Area) -> dict[str, Any]:
     """Counts per theme and month for one area, its share of the city, its trend.
 
-    ``frame`` holds the city's incidents for the period (themes as stored; an
-    incident flagged alcohol-related counts under ``alcohol`` too). The trend is
-    the least-squares slope in incidents per month and the change of the last
-    three months against the three before.
+    ``frame`` holds the city's incidents for the period (themes as stored, with
+    ``ward_code`` and ``lsoa_code``); the area's are chosen by
+    :func:`hotspots.areas.in_area`, the rule layers use too. An incident flagged
+    alcohol-related counts under ``alcohol`` as well as its own theme, so the
+    themes may add up to more than ``incidents``, which counts each incident
+    once. The trend is the least-squares slope in incidents per month and the
+    change of the last three months against the three before.
     """
     months = sorted(m for m in frame["month"].unique() if m)
+    inside = frame[in_area(frame, area)]
     by_theme = _theme_rows(frame)
-    in_area = by_theme[by_theme[area_column] == area_code]
+    in_area_by_theme = _theme_rows(inside)
     table = (
-        in_area.groupby(["theme", "month"]).size().unstack(fill_value=0)
+        in_area_by_theme.groupby(["theme", "month"]).size().unstack(fill_value=0)
         .reindex(columns=months, fill_value=0)
     )  # fmt: skip
     city_totals = by_theme.groupby("theme").size()
@@ -71,17 +74,28 @@ def area_summary(
             if theme.value in table.index
             else pd.Series(0, index=months)
         )
-        total = int(series.sum())
-        city = int(city_totals.get(theme.value, 0))
-        themes[theme.value] = {
-            "by_month": {m: int(v) for m, v in series.items()},
-            "total": total,
-            "city_total": city,
-            "share_of_city": round(total / city, 4) if city else None,
-            "trend_per_month": _slope(series.to_numpy(dtype=float)),
-            "last_3_vs_previous_3": _recent_change(series.to_numpy(dtype=float)),
-        }
-    return {"area_code": area_code, "months": months, "themes": themes}
+        themes[theme.value] = _figures(series, int(city_totals.get(theme.value, 0)))
+    every = inside.groupby("month").size().reindex(months, fill_value=0)
+    return {
+        "area_code": area.code,
+        "months": months,
+        "incidents": _figures(every, len(frame)),
+        "themes": themes,
+    }
+
+
+def _figures(series: pd.Series, city: int) -> dict[str, Any]:
+    """By month, total, share of the city and trend of one monthly series."""
+    total = int(series.sum())
+    counts = series.to_numpy(dtype=float)
+    return {
+        "by_month": {m: int(v) for m, v in series.items()},
+        "total": total,
+        "city_total": city,
+        "share_of_city": round(total / city, 4) if city else None,
+        "trend_per_month": _slope(counts),
+        "last_3_vs_previous_3": _recent_change(counts),
+    }
 
 
 def _theme_rows(frame: pd.DataFrame) -> pd.DataFrame:

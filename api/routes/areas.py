@@ -8,7 +8,9 @@ from fastapi import APIRouter
 
 from api.deps import PolicyDep, StoreDep
 from api.query import MonthQuery
-from hotspots.layers import study_area
+from hotspots.areas import CITY, area_incidents, resolve_area
+from hotspots.layers import AREA_RULE
+from hotspots.schema import FLAG_COLUMNS
 from hotspots.store import IncidentQuery
 from hotspots.summaries import area_summary
 
@@ -23,22 +25,23 @@ def get_area_summary(
     month_from: Annotated[str | None, MonthQuery("from")] = None,
     month_to: Annotated[str | None, MonthQuery("to")] = None,
 ) -> dict[str, Any]:
-    """Counts per theme and month for a ward or LSOA, its share of the city, trend."""
-    _, info = study_area(code)  # validates the code, 422 if unknown
-    kind = "ward_code" if info["code"].startswith("E05") else "lsoa_code"
-    frame = store.incidents(
-        IncidentQuery(
-            month_from=month_from,
-            month_to=month_to,
-            columns=("theme", "month", "ward_code", "lsoa_code", "alcohol_related",
-                     "domestic_abuse", "sexual_offence", "hate_crime"),
-        )
+    """Counts per theme and month for the city, a ward or an LSOA, share, trend."""
+    area = resolve_area(code)  # 422 if unknown
+    city = resolve_area(CITY)
+    query = IncidentQuery(
+        month_from=month_from,
+        month_to=month_to,
+        columns=("incident_id", "theme", "month", "ward_code", "lsoa_code",
+                 *FLAG_COLUMNS),
     )  # fmt: skip
+    frame = area_incidents(store, city, query)
     for flag in policy.excluded_flags:
         frame = frame[~frame[flag]]
-    summary = area_summary(frame, area_column=kind, area_code=info["code"])
+    summary = area_summary(frame, area=area)
     summary.update(
-        area_name=info["name"],
+        area_name=area.name,
+        area_kind=area.kind,
+        area_rule=AREA_RULE,
         role=policy.role.value,
         excluded_flags=list(policy.excluded_flags),
         data_version=store.data_version(),

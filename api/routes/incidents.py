@@ -6,14 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Response
 
-import geopandas as gpd
+import shapely
 
 from api.deps import PolicyDep, StoreDep
 from api.downloads import Format, download_response
 from api.features import points_collection
 from api.query import LayerFilters, layer_filters
+from hotspots.areas import area_incidents, resolve_area
 from hotspots.fingerprint import fingerprint_hex
-from hotspots.layers import study_area
+from hotspots.layers import bbox_polygon
 from hotspots.store import IncidentQuery
 from hotspots.summaries import incidents_per_location
 
@@ -61,22 +62,21 @@ def get_incidents(
 
 
 def _select(store: Any, filters: LayerFilters, excluded: tuple[str, ...]) -> Any:
-    frame = store.incidents(
-        IncidentQuery(
-            themes=[filters.theme] if filters.theme else [],
-            categories=filters.categories,
-            month_from=filters.month_from,
-            month_to=filters.month_to,
-            day_from=filters.day_from,
-            day_to=filters.day_to,
-        )
+    """Incidents in the area (by their codes, as layers count them) and box."""
+    query = IncidentQuery(
+        themes=[filters.theme] if filters.theme else [],
+        categories=filters.categories,
+        month_from=filters.month_from,
+        month_to=filters.month_to,
+        day_from=filters.day_from,
+        day_to=filters.day_to,
     )
+    frame = area_incidents(store, resolve_area(filters.area), query)
     for flag in excluded:
         frame = frame[~frame[flag]]
-    if filters.area or filters.bbox:
-        area, _ = study_area(filters.area, filters.bbox)
-        points = gpd.points_from_xy(frame["easting"], frame["northing"])
-        frame = frame[points.within(area)]
+    if filters.bbox:
+        box = bbox_polygon(filters.bbox)
+        frame = frame[shapely.intersects_xy(box, frame["easting"], frame["northing"])]
     return frame
 
 
@@ -89,7 +89,7 @@ def _parameters(
         "categories": list(filters.categories) or "all",
         "period_from": filters.day_from or filters.month_from,
         "period_to": filters.day_to or filters.month_to,
-        "area": filters.area or "city",
+        "area": resolve_area(filters.area).code,
         "role": policy.role.value,
         "excluded_flags": list(policy.excluded_flags),
         "min_location_count": policy.min_location_count,

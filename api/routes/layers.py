@@ -23,6 +23,12 @@ from hotspots.layers import LayerRequest
 
 router = APIRouter(prefix="/api/v1/layers", tags=["layers"])
 
+STUDY_AREA_HELP = (
+    "Where the statistic is computed: 'city' (default) or ward/LSOA codes or names. "
+    "Only to compute a statistic inside a smaller area; area and bbox just choose "
+    "features of the city's layer."
+)
+
 Method = StrEnum("Method", {name: name for name in METHODS})  # type: ignore[misc]
 
 
@@ -63,9 +69,15 @@ async def get_layer(
     policy: PolicyDep,
     filters: Annotated[LayerFilters, Depends(layer_filters)],
     parameters: Annotated[dict[str, Any], Depends(method_parameters)],
+    study_area: Annotated[str | None, Query(description=STUDY_AREA_HELP)] = None,
     format: Format = Format.GEOJSON,
 ) -> Response:
-    """A hotspot layer for a theme/category, period and area, with every parameter."""
+    """A hotspot layer for a theme/category, period and area, with every parameter.
+
+    The statistic is computed over the study area (the city unless
+    ``study_area`` says otherwise); ``area`` and ``bbox`` choose which of its
+    features are returned, so a cell's value never depends on the view.
+    """
     layer_request = LayerRequest(
         method=str(method.value),
         theme=filters.theme,
@@ -78,6 +90,7 @@ async def get_layer(
         categories=filters.categories,
         bbox_wgs84=filters.bbox,
         excluded_flags=policy.excluded_flags,
+        study_area=study_area,
     )
     name = f"{method.value}_{filters.theme or 'all'}"
     # A GeoJSON answer may be repeated by the shortcut for the same URL and key.

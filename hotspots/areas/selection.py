@@ -1,0 +1,161 @@
+"""One rule for "in this area", used by layers, summaries, incidents and the map.
+
+An incident belongs to an area by the codes it was given at ingest: ward and LSOA
+codes come from point-in-polygon with the coast tolerance
+(:func:`boundaries.spatial.assign_areas`), so a seafront snap point a few metres
+outside the coast-clipped polygon is still in its ward. Every count of an area
+reads incidents by those codes (never by a second, stricter point-in-polygon),
+so the map, a layer, an area summary and the store always agree.
+
+The city is an area like any other: ``city``, its name (``Portsmouth``) and its
+code (``E06000044``) all name it, and its incidents are those with any of its
+ward codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from boundaries.io import read_boundaries
+from hotspots.errors import InvalidParameterError
+from hotspots.store.base import IncidentQuery, IncidentStore
+
+__all__ = ["CITY", "Area", "area_incidents", "in_area", "resolve_area"]
+
+#: What names the whole study area (besides its own code and name).
+CITY = "city"
+
+
+@dataclass(frozen=True, eq=False)
+class Area:
+    """An area: the codes that define its incidents and its outline (BNG).
+
+    ``ward_codes`` and ``lsoa_codes`` list the wards and LSOAs it is made of; an
+    incident is in the area when its ward code or its LSOA code is listed.
+    ``geometry`` is the union of their polygons (for drawing and for choosing
+    map features), ``kind`` is ``city``, ``ward``, ``lsoa`` or ``areas``.
+    """
+
+    code: str
+    name: str
+    kind: str
+    ward_codes: tuple[str, ...]
+    lsoa_codes: tuple[str, ...]
+    geometry: BaseGeometry
+
+    @property
+    def is_city(self) -> bool:
+        """True for the whole study area."""
+        return self.kind == CITY
+
+    def info(self) -> dict[str, str]:
+        """Code, name and kind, as layers and summaries report them."""
+        return {"code": self.code, "name": self.name, "kind": self.kind}
+
+
+def resolve_area(text: str | None) -> Area:
+    """The area named by ``text``: the city (default), or ward/LSOA codes or names.
+
+    Several areas may be listed, separated by commas; the result is their union.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the unknown area and what to give instead.
+    """
+    names = [n.strip() for n in (text or "").split(",") if n.strip()]
+    if not names or any(_is_city(n) for n in names):
+        if len(names) > 1:
+            raise InvalidParameterError(
+                f"area {text!r} lists the city with other areas; give one or the other"
+            )
+        return _city()
+    parts = [_one_area(name) for name in names]
+    if len(parts) == 1:
+        return parts[0]
+    return Area(
+        code=",".join(p.code for p in parts),
+        name=", ".join(p.name for p in parts),
+        kind="areas",
+        ward_codes=tuple(c for p in parts for c in p.ward_codes),
+        lsoa_codes=tuple(c for p in parts for c in p.lsoa_codes),
+        geometry=shapely.union_all([p.geometry for p in parts]),
+    )
+
+
+def _is_city(name: str) -> bool:
+    city = read_boundaries("city").iloc[0]
+    names = (CITY, str(city["code"]).casefold(), str(city["name"]).casefold())
+    return name.casefold() in names
+
+
+def _city() -> Area:
+    city = read_boundaries("city").iloc[0]
+    wards = read_boundaries("ward")
+    return Area(
+        code=str(city["code"]),
+        name=str(city["name"]),
+        kind=CITY,
+        ward_codes=tuple(wards["code"]),
+        lsoa_codes=(),
+        geometry=wards.union_all(),
+    )
+
+
+def _one_area(name: str) -> Area:
+    wanted = name.casefold()
+    for set_name, column in (("ward", "ward_codes"), ("lsoa", "lsoa_codes")):
+        areas = read_boundaries(set_name)
+        hit = areas[
+            (areas["code"].str.casefold() == wanted)
+            | (areas["name"].str.casefold() == wanted)
+        ]
+        if len(hit):
+            row = hit.iloc[0]
+            area = Area(
+                str(row["code"]), str(row["name"]), set_name, (), (), row.geometry
+            )
+            return replace(area, **{column: (str(row["code"]),)})
+    raise InvalidParameterError(
+        f"unknown area {name!r}: give 'city', a ward or LSOA code (E05…/E01…) or "
+        "name, or several separated by commas"
+    )
+
+
+def area_incidents(
+    store: IncidentStore, area: Area, query: IncidentQuery
+) -> pd.DataFrame:
+    """The incidents of ``query`` that are in ``area``, read by their codes.
+
+    Incidents listed under both a ward and an LSOA of the area are returned once.
+    """
+    parts = []
+    if area.ward_codes:
+        parts.append(store.incidents(replace(query, ward_codes=area.ward_codes)))
+    if area.lsoa_codes:
+        parts.append(store.incidents(replace(query, lsoa_codes=area.lsoa_codes)))
+    if len(parts) == 1:
+        return parts[0]
+    both = pd.concat(parts, ignore_index=True)
+    if "incident_id" not in both:
+        raise InvalidParameterError("reading several areas needs the incident_id")
+    return both.drop_duplicates("incident_id", ignore_index=True)
+
+
+def in_area(frame: pd.DataFrame, area: Area) -> np.ndarray:
+    """True for the rows of an incident frame (``ward_code``, ``lsoa_code``) in
+    ``area``: the same rule as :func:`area_incidents`, on a frame in memory."""
+    inside = np.zeros(len(frame), dtype=bool)
+    for column, codes in (
+        ("ward_code", area.ward_codes),
+        ("lsoa_code", area.lsoa_codes),
+    ):
+        if codes:
+            inside |= frame[column].isin(list(codes)).to_numpy()
+    return inside
