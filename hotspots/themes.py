@@ -31,9 +31,22 @@ def parse_theme(name: str) -> Theme:
         ) from None
 
 
+def _key(category: str) -> str:
+    """A category as looked up: case-folded, ``-``/``_`` as spaces, one space."""
+    return " ".join(category.replace("-", " ").replace("_", " ").casefold().split())
+
+
+def _keys(categories: pd.Series) -> pd.Series:
+    """:func:`_key` of each category (missing ones as the empty key)."""
+    text = categories.fillna("").astype(str).str.casefold()
+    text = text.str.replace(r"[-_\s]+", " ", regex=True).str.strip()
+    return text
+
+
 @dataclass(frozen=True)
 class ThemeMap:
-    """Category -> theme (and implied flags), matched case-insensitively.
+    """Category -> theme (and implied flags), matched ignoring case, and reading
+    hyphens and underscores as spaces (police.uk names and slugs alike).
 
     Categories not in the map fall into :attr:`Theme.OTHER`.
     """
@@ -54,7 +67,7 @@ class ThemeMap:
         raw_flags = data.get("flags", {})
         if not isinstance(raw_themes, Mapping) or not isinstance(raw_flags, Mapping):
             raise ValueError("[themes] and [flags] must be tables")
-        themes = {str(k).casefold(): parse_theme(str(v)) for k, v in raw_themes.items()}
+        themes = {_key(str(k)): parse_theme(str(v)) for k, v in raw_themes.items()}
         flags: dict[str, tuple[str, ...]] = {}
         for category, names in raw_flags.items():
             unknown = set(names) - set(FLAG_COLUMNS)
@@ -63,7 +76,7 @@ class ThemeMap:
                     f"unknown flag(s) {sorted(unknown)} for category {category!r}; "
                     f"valid flags: {', '.join(FLAG_COLUMNS)}"
                 )
-            flags[str(category).casefold()] = tuple(names)
+            flags[_key(str(category))] = tuple(names)
         return cls(themes, flags)
 
     @classmethod
@@ -77,12 +90,12 @@ class ThemeMap:
 
     def theme_of(self, categories: pd.Series) -> pd.Series:
         """Theme value for each category (unknown categories -> ``other``)."""
-        keys = categories.fillna("").astype(str).str.strip().str.casefold()
+        keys = _keys(categories)
         lookup = {k: t.value for k, t in self.themes.items()}
         return keys.map(lookup).fillna(Theme.OTHER.value).astype(str)
 
     def flags_of(self, categories: pd.Series, flag: str) -> pd.Series:
         """True where the category itself implies ``flag``."""
-        keys = categories.fillna("").astype(str).str.strip().str.casefold()
+        keys = _keys(categories)
         implied = {k for k, names in self.flags.items() if flag in names}
         return keys.isin(implied)
