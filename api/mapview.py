@@ -273,8 +273,12 @@ def _summary(view: MapView, data: MapData) -> dict[str, str]:
         "Method": method_label(view.method),
     }
     summary = layer.get("summary") or {}
+    parameters = layer.get("parameters") or {}
+    if "area_incidents" in summary:
+        rows["Incidents in area"] = f"{int(summary['area_incidents']):,}"
     if "incidents" in summary:
-        rows["Incidents analysed"] = f"{int(summary['incidents']):,}"
+        study = parameters.get("study_area_name", "the study area")
+        rows["Statistic over"] = f"{study} ({int(summary['incidents']):,} incidents)"
     if data.incident_note:
         rows["Incident points"] = data.incident_note
     for note in data.notes:
