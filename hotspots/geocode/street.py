@@ -8,9 +8,15 @@ location lies on the street, and ``spread_m`` says how long a stretch of street
 (or how many same-named streets) the name covers.
 
 Queries are normalised the same way as the gazetteer (case, punctuation,
-"Rd" -> "road" ...; see :mod:`hotspots.geocode.street_names`), matched exactly
-first and then by spelling similarity (rapidfuzz ``token_sort_ratio``, 0..100)
-above a minimum score. Each distinct (street, town) query is resolved once.
+"Rd" -> "road" ...; see :mod:`hotspots.geocode.street_names`) and matched
+exactly first. Otherwise the one street that is a spelling variant of the query
+(:func:`~hotspots.geocode.street_names.spelling_difference`: spacing, or one
+typing slip in a long name; never different first letters, a different street
+type or a changed short name) is taken; none, or more than one, is a rejection.
+A given town must be one of the gazetteer's towns or a locality of one
+(:data:`~hotspots.geocode.street_names.DISTRICT_LOCALITIES`), else the row is
+rejected: a wrong place is worse than a rejected row. Each distinct
+(street, town) query is resolved once.
 """
 
 from __future__ import annotations
@@ -26,11 +32,14 @@ from rapidfuzz import fuzz, process
 from hotspots.errors import InvalidParameterError
 from hotspots.geocode._common import as_series, is_missing, map_unique, object_column
 from hotspots.geocode.street_names import (
+    SHARED_PREFIX,
     _is_category,
     _tidy_display,
+    district_of,
     is_non_street,
     normalise_street,
     normalise_town,
+    spelling_difference,
     strip_police_prefix,
 )
 
@@ -137,6 +146,9 @@ class StreetGazetteer:
                 self._key_sets_by_town.setdefault(town_key, set()).add(key)
                 self._town_names.setdefault(town_key, town)
         self._all_keys = list(self._rows_by_key)
+        self._keys_by_prefix: dict[str, list[str]] = {}
+        for key in self._all_keys:
+            self._keys_by_prefix.setdefault(_prefix(key), []).append(key)
 
     @classmethod
     def from_points(
@@ -201,10 +213,12 @@ class StreetGazetteer:
         streets : Series or array-like of str
             Street names ("Albert Rd", "On or near Albert Road").
         towns : str or array-like of str, optional
-            Town per row (or one for all). A town the gazetteer knows limits
-            the search to it; an unknown one is ignored with a note.
+            Town per row (or one for all). It must be one of the gazetteer's
+            towns or a locality of one ("Southsea" for "Portsmouth"), and limits
+            the search to that town; any other town rejects the row.
         min_score : float
-            Lowest similarity (0..100) accepted for a non-exact match.
+            Lowest similarity (rapidfuzz ``token_sort_ratio``, 0..100) accepted
+            for a spelling variant that is not an exact match.
 
         Returns
         -------
@@ -246,49 +260,79 @@ class StreetGazetteer:
             return _Match(error=f"street name must be text, not {street!r}")
         if _is_category(street):
             return _Match(
-                error=f"{street!r} is a police.uk place category, not a street"
+                error=f"{_quoted(street)} is a police.uk place category, not a street"
             )
         key = normalise_street(street)
         if key is None:
-            return _Match(error=f"no street name in {street!r}")
-        notes = []
-        town_key = normalise_town(town)
-        if town_key is not None and town_key not in self._keys_by_town:
-            notes.append(f"town {town!r} is not in the gazetteer; ignored")
-            town_key = None
+            return _Match(error=f"no street name in {_quoted(street)}")
+        town_key, town_error = self._town_scope(town)
+        if town_error is not None:
+            return _Match(error=town_error)
         cache_key = (key, town_key)
         if cache_key not in cache:
             cache[cache_key] = self._match_key(key, town_key, min_score)
         match = cache[cache_key]
         if match.error is not None:
-            error = match.error.replace(QUERY_SLOT, repr(street))
-            return _Match(error=error, note=_join_notes(notes))
-        return _Match(
-            **{**match.__dict__, "note": _join_notes([*notes, *_note(match)])}
-        )
+            return _Match(error=match.error.replace(QUERY_SLOT, _quoted(street)))
+        return _Match(**{**match.__dict__, "note": _join_notes(_note(match))})
+
+    def _town_scope(self, town: Any) -> tuple[str | None, str | None]:
+        """The gazetteer town key a given town limits the search to, or an error.
+
+        No town: (None, None), search everywhere. A gazetteer town, or a
+        locality of one's district ("Southsea" -> "Portsmouth"): its key. Any
+        other town: (None, reason), as the street cannot be confirmed there.
+        """
+        town_key = normalise_town(town)
+        if town_key is None:
+            return None, None
+        if town_key in self._keys_by_town:
+            return town_key, None
+        district = district_of(town)
+        district_key = normalise_town(district)
+        if district_key in self._keys_by_town:
+            return district_key, None
+        if not self._town_names:
+            return None, (
+                f"town {_quoted(town)} cannot be checked: the gazetteer has no towns"
+            )
+        area = ", ".join(self.towns)
+        if district is None:
+            return None, (
+                f"town {_quoted(town)} is not a known town of the gazetteer's "
+                f"area ({area})"
+            )
+        return None, f"town {_quoted(town)} is outside the gazetteer's area ({area})"
 
     def _match_key(self, key: str, town_key: str | None, min_score: float) -> _Match:
         """Resolve a normalised key; error texts hold :data:`QUERY_SLOT`."""
-        candidates = (
-            self._all_keys if town_key is None else self._keys_by_town[town_key]
-        )
         where = "" if town_key is None else f" in {self._town_names[town_key]}"
         in_town = town_key is None or key in self._key_sets_by_town[town_key]
         if key in self._rows_by_key and in_town:
             matched_key, score = key, EXACT_SCORE
         else:
-            best = process.extract(
-                key, candidates, scorer=fuzz.token_sort_ratio, processor=None, limit=2
-            )
-            if not best or best[0][1] < min_score:
-                return _Match(error=_no_match_message(self, best, where, min_score))
-            if len(best) == 2 and best[1][1] == best[0][1]:
-                names = " and ".join(repr(self._display(b[0])) for b in best)
+            variants = [
+                candidate
+                for candidate in self._keys_by_prefix.get(_prefix(key), [])
+                if (town_key is None or candidate in self._key_sets_by_town[town_key])
+                and spelling_difference(key, candidate) is None
+            ]
+            if len(variants) > 1:
+                names = " and ".join(_quoted(self._display(v)) for v in variants[:3])
                 return _Match(
-                    error=f"ambiguous street name: {QUERY_SLOT}{where} matches {names} "
-                    f"equally well (score {best[0][1]:.0f})"
+                    error=f"{QUERY_SLOT}{where} could be {len(variants)} streets "
+                    f"({names}): ambiguous"
                 )
-            matched_key, score = best[0][0], float(best[0][1])
+            if not variants:
+                return _Match(error=self._no_match_message(key, town_key, where))
+            matched_key = variants[0]
+            score = float(fuzz.token_sort_ratio(key, matched_key, processor=None))
+            if score < min_score:
+                return _Match(
+                    error=f"no street in the gazetteer matches {QUERY_SLOT}{where} "
+                    f"closely enough (best {_quoted(self._display(matched_key))}, "
+                    f"score {score:.1f} < {min_score:g})"
+                )
         rows = self._rows_by_key[matched_key]
         if town_key is not None:
             rows = [
@@ -297,8 +341,8 @@ class StreetGazetteer:
         if len(rows) > 1:
             towns = ", ".join(sorted(str(self._streets.at[r, "town"]) for r in rows))
             return _Match(
-                error=f"ambiguous street name: {QUERY_SLOT} is in {len(rows)} towns "
-                f"({towns}); give a town"
+                error=f"{QUERY_SLOT} is a street in {len(rows)} towns ({towns}); "
+                "give a town"
             )
         entry = self._streets.iloc[rows[0]]
         return _Match(
@@ -310,33 +354,47 @@ class StreetGazetteer:
             spread_m=float(entry["spread_m"]),
         )
 
+    def _no_match_message(self, key: str, town_key: str | None, where: str) -> str:
+        """'no street ... matches "X" closely enough (best "Y", a different name)'."""
+        candidates = (
+            self._all_keys if town_key is None else self._keys_by_town[town_key]
+        )
+        best = process.extractOne(
+            key, candidates, scorer=fuzz.token_sort_ratio, processor=None
+        )
+        if best is None:
+            return (
+                f"no street in the gazetteer matches {QUERY_SLOT}{where} "
+                "(the gazetteer is empty)"
+            )
+        why = spelling_difference(key, best[0])
+        return (
+            f"no street in the gazetteer matches {QUERY_SLOT}{where} closely enough "
+            f"(best {_quoted(self._display(best[0]))}, {why})"
+        )
+
     def _display(self, key: str) -> str:
         """Display name of a street key (its first entry)."""
         return str(self._streets.at[self._rows_by_key[key][0], "street"])
 
 
-def _no_match_message(
-    gazetteer: StreetGazetteer,
-    best: list[tuple[str, float, int]],
-    where: str,
-    min_score: float,
-) -> str:
-    """'no street in the gazetteer matches <street> (best 'X', score 70 < 85)'."""
-    if not best:
-        return f"no street in the gazetteer matches {QUERY_SLOT}{where} (it is empty)"
-    name, score = gazetteer._display(best[0][0]), best[0][1]
-    return (
-        f"no street in the gazetteer matches {QUERY_SLOT}{where} "
-        f"(best {name!r}, score {score:.1f} < {min_score:g})"
-    )
+def _quoted(text: Any) -> str:
+    """A street or town for a message, in double quotes (names hold apostrophes)."""
+    return f'"{text}"'
+
+
+def _prefix(key: str) -> str:
+    """The first letters of a key, spaces ignored: variants share them."""
+    return key.replace(" ", "")[:SHARED_PREFIX]
 
 
 def _note(match: _Match) -> list[str]:
     """Remarks on a successful match."""
     if match.spread_m > SPREAD_NOTE_M:
         return [
-            f"{match.matched_street!r} covers snap points up to {match.spread_m:.0f} m "
-            "apart from its location (a long street or several with this name)"
+            f"{_quoted(match.matched_street)} covers snap points up to "
+            f"{match.spread_m:.0f} m apart from its location (a long street or "
+            "several with this name)"
         ]
     return []
 
