@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from pathlib import PurePath
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -20,6 +21,7 @@ __all__ = [
     "BatchResult",
     "IncidentQuery",
     "IncidentStore",
+    "short_file_name",
 ]
 
 #: Columns of the rejects report.
@@ -48,6 +50,17 @@ class BatchRecord:
     source: str
     rows_read: int
     ingested_at: str  # ISO 8601 UTC
+
+
+def short_file_name(file_name: str) -> str:
+    """A batch's file name without its folders, for people who may not see paths.
+
+    ``/srv/data/2017-07.zip!2017-07/2017-07-hampshire-street.csv`` becomes
+    ``2017-07.zip!2017-07/2017-07-hampshire-street.csv``: a member of an archive
+    keeps the archive's name and its place inside, which say which file it was.
+    """
+    archive, sep, member = file_name.partition("!")
+    return f"{PurePath(archive).name}{sep}{member}"
 
 
 @dataclass(frozen=True)
@@ -115,6 +128,11 @@ class IncidentStore(Protocol):
 
     def rejects(self, batch_id: int | None = None) -> pd.DataFrame:
         """Rejected rows, with their batch's file name."""
+        ...
+
+    def batch_with_checksum(self, checksum: str) -> dict[str, Any] | None:
+        """The oldest batch whose file had this SHA-256 (its
+        :data:`BATCH_COLUMNS`), or None: how ingest knows a file is already in."""
         ...
 
     def street_points(self) -> pd.DataFrame:

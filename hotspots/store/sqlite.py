@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -66,6 +67,7 @@ CREATE TABLE IF NOT EXISTS batches (
     rows_rejected INTEGER NOT NULL,
     rows_duplicate INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS batches_by_checksum ON batches (checksum);
 CREATE TABLE IF NOT EXISTS incidents (
     {", ".join(_column_sql(c) for c in INCIDENT_COLUMNS)}
 );
@@ -177,6 +179,16 @@ class SQLiteStore:
                 f"SELECT {', '.join(BATCH_COLUMNS)} FROM batches ORDER BY batch_id"
             ).fetchall()
         return pd.DataFrame(rows, columns=list(BATCH_COLUMNS))
+
+    def batch_with_checksum(self, checksum: str) -> dict[str, Any] | None:
+        """The oldest batch whose file had this SHA-256, or None."""
+        with self._connect() as conn:
+            row = conn.execute(
+                f"SELECT {', '.join(BATCH_COLUMNS)} FROM batches "
+                "WHERE checksum = ? ORDER BY batch_id LIMIT 1",
+                (checksum,),
+            ).fetchone()
+        return None if row is None else dict(zip(BATCH_COLUMNS, row, strict=True))
 
     def rejects(self, batch_id: int | None = None) -> pd.DataFrame:
         """Rejected rows with their file name, by batch then row."""

@@ -11,7 +11,12 @@ import pandas as pd
 import pytest
 
 from hotspots.errors import IngestError
-from hotspots.ingest import OUTSIDE_STUDY_AREA, IngestOptions, ingest_paths
+from hotspots.ingest import (
+    OUTSIDE_STUDY_AREA,
+    IngestOptions,
+    _reason_kind,
+    ingest_paths,
+)
 from hotspots.store import IncidentQuery, SQLiteStore
 from tests.conftest import LOCAL_DIR, MONTHLY_FILES, PORTSMOUTH_CSV
 
@@ -47,8 +52,11 @@ def test_six_hampshire_months_store_the_city_and_report_the_rest(
     )
     assert store.count() == 17950
     again = ingest_paths(MONTHLY_FILES, store).totals()
-    assert again["stored"] == 0
-    assert again["duplicates"] == 17950
+    assert (again["files"], again["stored"]) == (0, 0)
+    assert len(again["already_ingested"]) == 6
+    forced = ingest_paths(MONTHLY_FILES, store, options=IngestOptions(force=True))
+    assert forced.totals()["stored"] == 0
+    assert forced.totals()["duplicates"] == 17950
     assert store.count() == 17950
     batches = store.batches()
     assert len(batches) == 12
@@ -105,6 +113,105 @@ def test_identical_rows_in_one_file_are_all_kept_and_rerun_adds_none(
     later = ingest_paths([tmp_path / "later.csv"], store).totals()
     assert (later["stored"], later["duplicates"]) == (1, 4)
     assert store.count() == 5
+
+
+def test_a_file_already_ingested_is_skipped_naming_its_batch(
+    store: SQLiteStore,
+) -> None:
+    """Same bytes, same SHA-256: no new batch, no second copy of its rejects."""
+    first = ingest_paths([MONTHLY_FILES[0]], store)
+    batch_id = first.files[0].batch_id
+    rejects = len(store.rejects())
+    assert rejects > 0  # the rest of Hampshire
+    again = ingest_paths([MONTHLY_FILES[0]], store)
+    assert again.files == []
+    [skipped] = again.already_ingested
+    assert skipped.name == str(MONTHLY_FILES[0])
+    assert skipped.batch_id == batch_id
+    assert skipped.ingested_at == store.batches()["ingested_at"].iloc[0]
+    assert f"already ingested (batch {batch_id}, 20" in str(skipped)
+    assert len(store.batches()) == 1
+    assert len(store.rejects()) == rejects
+    assert again.totals()["already_ingested"] == [vars(skipped)]
+
+
+def test_force_ingests_a_file_already_stored_again(store: SQLiteStore) -> None:
+    ingest_paths([PORTSMOUTH_CSV], store)
+    forced = ingest_paths([PORTSMOUTH_CSV], store, options=IngestOptions(force=True))
+    assert forced.already_ingested == []
+    assert (forced.files[0].stored, forced.files[0].duplicates) == (0, 17950)
+    assert list(store.batches()["batch_id"]) == [1, 2]
+    assert store.count() == 17950
+
+
+def test_a_copy_under_another_name_is_the_same_file(
+    tmp_path: Path, store: SQLiteStore
+) -> None:
+    path = _write(tmp_path / "asb.csv", ASB_AT_GUILDHALL * 2)
+    copy = tmp_path / "copy" / "renamed.csv"
+    copy.parent.mkdir()
+    copy.write_bytes(path.read_bytes())
+    report = ingest_paths([path, copy], store)
+    assert [f.name for f in report.files] == [str(path)]
+    assert [a.name for a in report.already_ingested] == [str(copy)]
+    edited = _write(tmp_path / "edited.csv", ASB_AT_GUILDHALL * 3)
+    assert ingest_paths([edited], store).totals()["stored"] == 1
+
+
+def test_reasons_with_apostrophes_are_counted_as_one_reason(
+    tmp_path: Path, store: SQLiteStore
+) -> None:
+    """Street names such as St Mary's are quoted "..." by repr; the apostrophe
+    must not split their reason into many buckets."""
+    ingest_paths([PORTSMOUTH_CSV], store)  # the street gazetteer
+    mapping = (LOCAL_DIR / "alcohol_incidents.toml").read_text()
+    (tmp_path / "log.toml").write_text(mapping)
+    streets = [
+        "St Mary's Crescent", "St Mary's Crescent", "Queen's Gate Mews",
+        "Bishop's Lane", "Kings Gate Mews", "Mary's Petrol Station",
+    ]  # fmt: skip
+    rows = [
+        f"A{i},2017-02-01,17:30,Drink-related noise,{street},Portsmouth,,"
+        for i, street in enumerate(streets)
+    ]
+    header = "Ref,Date,Time,Category,Street,Town,Venue,Grid Ref"
+    (tmp_path / "log.csv").write_text("\n".join([header, *rows]) + "\n")
+    report = ingest_paths([tmp_path / "log.csv"], store).totals()
+    reasons = " ".join(store.rejects()["reason"])
+    assert "St Mary's Crescent" in reasons and "Bishop's Lane" in reasons
+    by_reason = report["rejected_by_reason"]
+    assert sum(by_reason.values()) == 6
+    for kind in by_reason:  # every value folded away, none cut at an apostrophe
+        assert kind.startswith("no street in the gazetteer matches '…' in Portsmouth")
+        assert not any(name in kind for name in ("Mary", "Queen", "Bishop", "King"))
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [  # as the street geocoder wrote them, in each quoting it has used
+        'no street in the gazetteer matches "St Mary\'s Crescent" in Portsmouth '
+        '(best "King Edward\'s Crescent", score 73.2 < 85)',
+        'no street in the gazetteer matches "Bishop\'s Lane" in Portsmouth '
+        "(best 'Horsea Lane', score 69.6 < 85)",
+        "no street in the gazetteer matches 'Kings Gate Mews' in Portsmouth "
+        "(best 'Kings Mews', score 80.0 < 85)",
+        "no street in the gazetteer matches 'St Mary's Road' in Portsmouth "
+        '(best "Queen\'s Grove", score 64.3 < 85)',
+    ],
+)
+def test_a_reason_kind_folds_values_in_either_quote(reason: str) -> None:
+    assert _reason_kind(reason) == (
+        "no street in the gazetteer matches '…' in Portsmouth (best '…', score N < 85)"
+    )
+
+
+def test_a_reason_kind_keeps_what_comes_before_a_colon() -> None:
+    assert _reason_kind("not a valid UK postcode: 'PO1' (only the outward code)") == (
+        "not a valid UK postcode"
+    )
+    assert _reason_kind("'Unit 3: Mary's Yard' is a place, not a street") == (
+        "'…' is a place, not a street"
+    )
 
 
 def test_rejected_rows_are_reported_with_row_field_and_reason(
