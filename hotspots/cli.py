@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import pandas as pd
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -19,6 +21,9 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
+from typer import _click
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from hotspots.errors import HotspotError
 from hotspots.ingest import IngestOptions, IngestReport, ingest_paths
@@ -26,45 +31,143 @@ from hotspots.layers import LayerRequest, compute_layer
 from hotspots.period import parse_period
 from hotspots.readers.mapping import read_mapping
 from hotspots.sample import SAMPLE_PATHS
-from hotspots.settings import Settings
+from hotspots.settings import Settings, SettingsError, load_settings
 from hotspots.store import IncidentStore, open_store
+from hotspots.store.base import REJECT_COLUMNS, short_file_name
 from hotspots.themes import ThemeMap
 
+#: Click's names for value types, which other Typer programs show in help.
+_CLICK_TYPE_NAMES = {"str": "TEXT", "int": "INTEGER", "float": "FLOAT"}
+
+
+class _PlainArgument(TyperArgument):
+    """An argument shown as ``PATHS...`` in help and usage, with no type label."""
+
+    def display_type_rich(self, ctx: _click.Context) -> str | None:
+        return None
+
+    @property
+    def display_name_raw(self) -> str:
+        return self.metavar or self.name.upper()
+
+    def _rich_display_name(self) -> str:
+        return self.name.upper() + ("..." if self.nargs != 1 else "")
+
+    def get_usage_pieces(self, ctx: _click.Context) -> list[str]:
+        return [self._rich_display_name()]
+
+
+class _PlainOption(TyperOption):
+    """An option shown with its metavar (``FILE``, ``N``); a flag with none."""
+
+    def display_type_rich(self, ctx: _click.Context) -> str | None:
+        if self.is_flag or self.count:
+            return None
+        if self.metavar:
+            return self.metavar
+        label = self.display_type(ctx).strip("<>").removeprefix("list[").rstrip("]")
+        return _CLICK_TYPE_NAMES.get(label, label.upper())
+
+
+def _plain(params: list[_click.Parameter]) -> list[_click.Parameter]:
+    """The parameters, shown as other Typer programs show them.
+
+    This Typer labels every parameter with its Python type (``<list[Path]>``,
+    ``--help <bool>``); users of a command line expect ``PATHS...``,
+    ``--mapping FILE`` and bare flags.
+    """
+    for param in params:
+        if type(param) is TyperArgument:
+            param.__class__ = _PlainArgument
+        elif type(param) is TyperOption:
+            param.__class__ = _PlainOption
+    return params
+
+
+class _PlainHelpCommand(TyperCommand):
+    """A command whose help shows no Python type labels (see :func:`_plain`)."""
+
+    def get_params(self, ctx: _click.Context) -> list[_click.Parameter]:
+        return _plain(super().get_params(ctx))
+
+
+class _PlainHelpGroup(TyperGroup):
+    """The ``hotspots`` group, its help plain too (see :func:`_plain`)."""
+
+    def get_params(self, ctx: _click.Context) -> list[_click.Parameter]:
+        return _plain(super().get_params(ctx))
+
+
 app = typer.Typer(
+    cls=_PlainHelpGroup,
     help="Crime and harm hotspot mapping: ingest incidents, compute layers, serve.",
     no_args_is_help=True,
     add_completion=False,
 )
-_err = Console(stderr=True)
+#: Messages are never wrapped: a pipe or a log gets each one on one line, and
+#: a terminal wraps long lines itself.
+_err = Console(stderr=True, soft_wrap=True, highlight=False)
+_out = Console(soft_wrap=True, highlight=False)
+
+
+def _fail(message: object) -> NoReturn:
+    """Print ``error: <message>`` (one line per line of it) and exit with 2."""
+    for line in str(message).splitlines() or [""]:
+        _err.print(Text.assemble(("error:", "red"), " ", line))
+    raise typer.Exit(code=2)
+
+
+def _settings() -> Settings:
+    """The ``HOTSPOTS_*`` settings, or exit 2 naming each bad variable."""
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        _fail(exc)
 
 
 def _store(settings: Settings) -> IncidentStore:
     return open_store(settings.store_url())
 
 
-@app.command()
+@app.command(cls=_PlainHelpCommand)
 def ingest(
     paths: Annotated[
-        list[Path], typer.Argument(help="CSV/GeoJSON files, folders or police.uk zips.")
+        list[Path],
+        typer.Argument(
+            metavar="PATHS...", help="CSV/GeoJSON files, folders or police.uk zips."
+        ),
     ],
     mapping: Annotated[
-        Path | None, typer.Option(help="Column mapping TOML for non-police.uk CSVs.")
+        Path | None,
+        typer.Option(
+            metavar="FILE", help="Column mapping TOML for non-police.uk CSVs."
+        ),
     ] = None,
     themes: Annotated[
-        Path | None, typer.Option(help="TOML overriding the category -> theme map.")
+        Path | None,
+        typer.Option(metavar="FILE", help="TOML overriding the category -> theme map."),
     ] = None,
     study_area: Annotated[
-        str | None, typer.Option(help="'city' (default) or 'all'.")
+        str | None, typer.Option(metavar="city|all", help="'city' (default) or 'all'.")
     ] = None,
     rejects: Annotated[
-        Path | None, typer.Option(help="Write this run's rejected rows to this CSV.")
+        Path | None,
+        typer.Option(
+            metavar="FILE", help="Write this run's rejected rows to this CSV."
+        ),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Ingest files even if already ingested (same SHA-256)."
+        ),
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object instead of tables.")
     ] = False,
 ) -> None:
     """Ingest incident files into the store (HOTSPOTS_DATABASE_URL)."""
-    settings = Settings()
+    settings = _settings()
     try:
         theme_map = ThemeMap.default()
         if themes is not None:
@@ -74,12 +177,12 @@ def ingest(
             tolerance_m=settings.area_tolerance_m,
             themes=theme_map,
             mapping=read_mapping(mapping) if mapping else None,
+            force=force,
         )
         store = _store(settings)
         report = _run_ingest(paths, store, options, quiet=as_json)
     except (HotspotError, ValueError) as exc:
-        _err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(code=2) from None
+        _fail(exc)
     if rejects is not None:
         _write_rejects(store, report, rejects)
     if as_json:
@@ -120,58 +223,136 @@ def _run_ingest(
     return report
 
 
-def _print_report(report: IngestReport, store: IncidentStore) -> None:
+@dataclass(frozen=True)
+class _Column:
+    """A column of a table printed by :func:`_print_table`."""
+
+    header: str
+    text: bool = False  # free text (file names): folded to fit, left-aligned
+
+
+#: Width a folded text column keeps at least before the table gives way to
+#: one block per row.
+_MIN_TEXT_WIDTH = 12
+
+
+def _print_table(
+    title: str, columns: Sequence[_Column], rows: Sequence[Sequence[str]]
+) -> None:
+    """A table if it fits the output's width, else one block of lines per row.
+
+    Headers and numbers are never cut (Rich would shorten ``batch_id`` to
+    ``batch…`` on a narrow terminal); free text folds onto more lines. When
+    even that does not fit, each row is printed as ``header: value`` lines,
+    which no width can break.
+    """
     console = Console()
-    table = Table(title=f"Ingest into {store.url}")
-    for column in ("file", "source", "batch", "read", "stored", "rejected", "dupl."):
-        table.add_column(
-            column, justify="left" if column in ("file", "source") else "right"
-        )
-    for f in report.files:
-        table.add_row(
-            Path(f.name).name, f.source, str(f.batch_id), f"{f.read:,}",
-            f"{f.stored:,}", f"{f.rejected:,}", f"{f.duplicates:,}",
-        )  # fmt: skip
-    totals = report.totals()
-    table.add_section()
-    table.add_row(
-        "total", "", "", f"{totals['read']:,}", f"{totals['stored']:,}",
-        f"{totals['rejected']:,}", f"{totals['duplicates']:,}",
-    )  # fmt: skip
+    widths = [
+        max([len(c.header), *(len(row[i]) for row in rows)])
+        for i, c in enumerate(columns)
+    ]
+    gaps = len(columns) - 1  # one space between columns, none at the edges
+    needed = gaps + sum(
+        max(len(c.header), min(w, _MIN_TEXT_WIDTH)) if c.text else w
+        for c, w in zip(columns, widths, strict=True)
+    )
+    if needed > console.width:
+        _out.print(title)
+        for row in rows:
+            _out.print(f"{columns[0].header} {row[0]}")
+            for column, value in zip(columns[1:], row[1:], strict=True):
+                _out.print(f"  {column.header}: {value}")
+        return
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 0))
+    for column, width in zip(columns, widths, strict=True):
+        if column.text:
+            table.add_column(
+                column.header, overflow="fold", min_width=len(column.header)
+            )
+        else:
+            table.add_column(
+                column.header, justify="right", no_wrap=True, min_width=width
+            )
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
+
+
+def _counts(*numbers: object) -> list[str]:
+    """Row counts as table cells: ``17,950``."""
+    return [f"{int(str(n)):,}" for n in numbers]
+
+
+def _print_report(report: IngestReport, store: IncidentStore) -> None:
+    columns = [
+        _Column("file", text=True), _Column("source", text=True), _Column("batch"),
+        _Column("read"), _Column("stored"), _Column("rejected"), _Column("dupl."),
+    ]  # fmt: skip
+    rows = [
+        [
+            Path(f.name).name,
+            f.source,
+            str(f.batch_id),
+            *_counts(f.read, f.stored, f.rejected, f.duplicates),
+        ]
+        for f in report.files
+    ]
+    totals = report.totals()
+    counts = ("read", "stored", "rejected", "duplicates")
+    rows.append(["total", "", "", *_counts(*(totals[key] for key in counts))])
+    if report.files:
+        _print_table(f"Ingest into {store.url}", columns, rows)
     reasons = totals["rejected_by_reason"]
     if isinstance(reasons, dict) and reasons:
-        why = Table(title="Rejected rows by reason")
-        why.add_column("reason")
-        why.add_column("rows", justify="right")
-        for reason, count in reasons.items():
-            why.add_row(reason, f"{count:,}")
-        console.print(why)
+        _print_table(
+            "Rejected rows by reason",
+            [_Column("reason", text=True), _Column("rows")],
+            [[str(reason), *_counts(count)] for reason, count in reasons.items()],
+        )
+    for done in report.already_ingested:
+        _out.print(f"Skipped {done}; --force ingests it again.")
     if report.skipped:
-        console.print(
+        _out.print(
             f"Skipped {len(report.skipped)} non-incident files "
             "(police.uk outcomes, stop and search)."
         )
-    console.print(f"Store now holds {store.count():,} incidents.")
+    _out.print(f"Store now holds {store.count():,} incidents.")
 
 
 def _write_rejects(store: IncidentStore, report: IngestReport, path: Path) -> None:
     frames = [store.rejects(f.batch_id) for f in report.files]
+    rejects = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["batch_id", "file_name", *REJECT_COLUMNS])
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
-    pd.concat(frames, ignore_index=True).to_csv(path, index=False)
+    rejects.to_csv(path, index=False)
 
 
-@app.command()
+@app.command(cls=_PlainHelpCommand)
 def batches() -> None:
     """List the batches (files) ingested into the store."""
-    store = _store(Settings())
-    frame = store.batches()
-    table = Table(title=f"Batches in {store.url}")
-    for column in frame.columns:
-        table.add_column(column)
-    for row in frame.itertuples(index=False):
-        table.add_row(*(str(v) for v in row))
-    Console().print(table)
+    try:
+        store = _store(_settings())
+    except HotspotError as exc:
+        _fail(exc)
+    columns = [
+        _Column("batch"), _Column("file", text=True), _Column("source", text=True),
+        _Column("ingested"), _Column("read"), _Column("stored"),
+        _Column("rejected"), _Column("dupl."),
+    ]  # fmt: skip
+    rows = [
+        [
+            str(b.batch_id),
+            short_file_name(b.file_name),
+            b.source,
+            b.ingested_at[:16].replace("T", " "),
+            *_counts(b.rows_read, b.rows_stored, b.rows_rejected, b.rows_duplicate),
+        ]
+        for b in store.batches().itertuples(index=False)
+    ]
+    _print_table(f"Batches in {store.url}", columns, rows)
 
 
 def _parse_params(pairs: list[str]) -> dict[str, object]:
@@ -197,7 +378,7 @@ def _parse_params(pairs: list[str]) -> dict[str, object]:
     return params
 
 
-@app.command()
+@app.command(cls=_PlainHelpCommand)
 def layer(
     method: Annotated[
         str, typer.Argument(help="grid, kde, gistar, dbscan or hdbscan.")
@@ -241,22 +422,20 @@ def layer(
         request = LayerRequest(
             method, theme, area=area, parameters=params, **asdict(period)
         )
-        collection = compute_layer(_store(Settings()), request)
+        collection = compute_layer(_store(_settings()), request)
     except (HotspotError, TypeError) as exc:
-        _err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(code=2) from None
+        _fail(exc)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(collection), encoding="utf-8")
-    console = Console()
     auto = set(collection.get("auto", []))
-    console.print(f"Wrote {len(collection['features']):,} features to {out}")
+    _out.print(f"Wrote {len(collection['features']):,} features to {out}")
     for key, value in collection.get("parameters", {}).items():
-        console.print(f"  {key} = {value}{' (auto)' if key in auto else ''}")
+        _out.print(f"  {key} = {value}{' (auto)' if key in auto else ''}")
     if "note" in collection:
-        console.print(f"Note: {collection['note']}")
+        _out.print(f"Note: {collection['note']}")
 
 
-@app.command()
+@app.command(cls=_PlainHelpCommand)
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
@@ -273,18 +452,21 @@ def serve(
 
     from api.main import create_app
 
-    settings = Settings()
-    store = _store(settings)
+    settings = _settings()
+    try:
+        store = _store(settings)
+    except HotspotError as exc:
+        _fail(exc)
     if with_sample_data and store.count() == 0:
         report = _run_ingest(list(SAMPLE_PATHS), store, IngestOptions(), quiet=False)
         totals = report.totals()
-        Console().print(
+        _out.print(
             f"Loaded sample data: {totals['stored']:,} incidents stored, "
             f"{totals['rejected']:,} rows rejected (see `hotspots batches`)."
         )
     bind_host = host or settings.host
     bind_port = port or settings.port
-    Console().print(
+    _out.print(
         f"Store: {store.url}\nMap: http://{bind_host}:{bind_port}/\n"
         f"API docs: http://{bind_host}:{bind_port}/docs"
     )

@@ -7,13 +7,28 @@ Settings are read only when a :class:`Settings` is created (by the CLI or by
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "default_data_dir"]
+from hotspots.errors import HotspotError
+
+__all__ = [
+    "ENV_PREFIX",
+    "Settings",
+    "SettingsError",
+    "default_data_dir",
+    "load_settings",
+]
+
+ENV_PREFIX = "HOTSPOTS_"
+
+
+class SettingsError(HotspotError, ValueError):
+    """A ``HOTSPOTS_*`` variable holds a value that cannot be used."""
 
 
 def default_data_dir() -> Path:
@@ -25,7 +40,7 @@ def default_data_dir() -> Path:
 class Settings(BaseSettings):
     """Every setting, with its ``HOTSPOTS_`` environment variable."""
 
-    model_config = SettingsConfigDict(env_prefix="HOTSPOTS_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
     data_dir: Path = Field(
         default_factory=default_data_dir,
@@ -89,3 +104,29 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'hotspots.db'}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """The settings in force, or a :class:`SettingsError` naming each bad variable.
+
+    pydantic reports a bad value as a multi-line validation error about a
+    model field; a user set an environment variable, so each problem becomes
+    one line naming that variable, its value and what it should be.
+    """
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(
+            "\n".join(_describe(error) for error in exc.errors())
+        ) from None
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    """One pydantic error as ``HOTSPOTS_NAME='value': what is expected``."""
+    field = str(error["loc"][0]) if error.get("loc") else ""
+    variable = f"{ENV_PREFIX}{field.upper()}" if field else "settings"
+    message = str(error.get("msg", "invalid value"))
+    message = message[:1].lower() + message[1:]
+    if "input" in error and not isinstance(error["input"], dict):
+        return f"{variable}={error['input']!r}: {message}"
+    return f"{variable}: {message}"
