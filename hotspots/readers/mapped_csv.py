@@ -1,4 +1,10 @@
-"""Read any incident CSV (or GeoJSON properties) through a :class:`ColumnMapping`."""
+"""Read any incident CSV (or GeoJSON properties) through a :class:`ColumnMapping`.
+
+Street text is split into street and town before it is geocoded: a council
+log's "Victoria Road, Fareham" matched as one string finds "Victoria Road
+South" in Portsmouth, while split it is a street in a town the gazetteer can
+check.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import io
 import pandas as pd
 
 from hotspots.errors import IngestError
+from hotspots.geocode import split_street_towns
 from hotspots.readers.mapping import ColumnMapping
 from hotspots.readers.raw import empty_raw, finish_raw, mark_error
 from hotspots.schema import FLAG_COLUMNS, DatePrecision
@@ -20,7 +27,6 @@ _DIRECT = {
     "town": "town",
     "grid_reference": "grid_reference",
     "postcode": "postcode",
-    "street": "street",
     "lon": "lon",
     "lat": "lat",
     "easting": "easting",
@@ -64,6 +70,7 @@ def raw_from_table(
             raw[target] = table[cols[key]].str.strip()
     if "id" in cols:
         raw["source_id"] = table[cols["id"]].str.strip()
+    _street_and_town(raw, table, mapping)
     raw["theme_hint"] = _themes(raw["category"], mapping)
     _parse_when(raw, table, mapping)
     for flag in FLAG_COLUMNS:
@@ -77,6 +84,32 @@ def raw_from_table(
     mark_error(raw, empty_category, cols["category"], "no category")
     raw["record_key"] = _record_keys(table, raw, mapping)
     return finish_raw(raw)
+
+
+def _street_and_town(
+    raw: pd.DataFrame, table: pd.DataFrame, mapping: ColumnMapping
+) -> None:
+    """Fill ``street`` and ``town`` from the street and/or address columns.
+
+    Each text is split by :func:`~hotspots.geocode.split_street_towns`
+    ("12 Albert Rd, Southsea" -> "Albert Rd", "Southsea"). The street column
+    is used where it has text, else the address column. A town column, where
+    it has text, wins over a town found in the street or address text.
+    """
+    cols = mapping.columns
+    text = pd.Series("", index=raw.index)
+    for key in ("address", "street"):  # the street column overrides
+        if key in cols:
+            column = table[cols[key]].str.strip()
+            text = column.where(column != "", text)
+    if "address" in cols and "location_text" not in cols:
+        raw["location_text"] = table[cols["address"]].str.strip()
+    if not ({"street", "address"} & set(cols)):
+        return
+    parts = split_street_towns(text)
+    raw["street"] = parts["street"].fillna("")
+    split_town = parts["town"].fillna("")
+    raw["town"] = raw["town"].where(raw["town"] != "", split_town)
 
 
 def _themes(categories: pd.Series, mapping: ColumnMapping) -> pd.Series:

@@ -11,7 +11,11 @@ Example::
     location_text = "Location" # optional
     postcode = "Postcode"      # at least one location form:
                                # lon+lat, easting+northing, grid_reference,
-                               # postcode, street (+ town)
+                               # postcode, street (+ town), address
+    # address = "Address"      # free text such as "12 Albert Rd, Southsea":
+                               # split into street and town (see
+                               # hotspots.geocode.split_street_town); a street
+                               # column is split the same way
     [flags]
     alcohol_related = "Alcohol Related"
     [options]
@@ -51,10 +55,13 @@ _COLUMN_KEYS = frozenset(
         "postcode",
         "street",
         "town",
+        "address",
     }
 )
 _PAIRS = (("lon", "lat"), ("easting", "northing"))
-_LOCATION_KEYS = ("lon", "easting", "grid_reference", "postcode", "street")
+_LOCATION_KEYS = (
+    "lon", "easting", "grid_reference", "postcode", "street", "address",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -105,7 +112,7 @@ def mapping_from_dict(data: Mapping[str, Any], *, name: str) -> ColumnMapping:
     if not any(key in columns for key in _LOCATION_KEYS):
         raise IngestError(
             f"{name}: [columns] must name a location: lon+lat, easting+northing, "
-            "grid_reference, postcode or street"
+            "grid_reference, postcode, street or address"
         )
     flags = dict(data.get("flags", {}))
     options = dict(data.get("options", {}))

@@ -131,3 +131,57 @@ def test_rows_without_an_id_are_identified_by_content(
     stored = store.incidents()
     assert set(stored["geocode_quality"]) == {"exact"}
     assert set(stored["occurred_precision"]) == {"day"}
+
+
+def _street_log(tmp_path: Path, column_key: str) -> Path:
+    """A council-style log with "Street, Town" addresses in one column."""
+    (tmp_path / "addr.toml").write_text(
+        f'source = "addr"\n[columns]\ndate = "Date"\ncategory = "Type"\n'
+        f'{column_key} = "Address"\n[options]\ndate_format = "%Y-%m-%d"\n'
+    )
+    rows = [
+        "Elm Grove, Southsea",
+        "12 Kingston Crescent, Portsmouth",
+        "East Street, Havant",
+        "Victoria Road, Fareham",
+        "Belmont Road, Eastleigh",
+    ]
+    csv = "Date,Type,Address\n" + "".join(f'2017-03-04,Noise,"{r}"\n' for r in rows)
+    (tmp_path / "addr.csv").write_text(csv)
+    return tmp_path / "addr.csv"
+
+
+@pytest.mark.parametrize("column_key", ["street", "address"])
+def test_street_town_addresses_are_split_and_the_town_checked(
+    tmp_path: Path, store: SQLiteStore, column_key: str
+) -> None:
+    """Failed before: the whole text was matched, so "Elm Grove, Southsea"
+    scored 66.7 against Elm Grove and was rejected, while "East Street, Havant"
+    scored 83.9 against Portsmouth's Havant Street (threshold 85), and the
+    "address" key did not exist."""
+    ingest_paths([PORTSMOUTH_CSV], store)
+    report = ingest_paths([_street_log(tmp_path, column_key)], store).totals()
+    stored = store.incidents(IncidentQuery(sources=["addr"]))
+    assert report["stored"] == len(stored) == 2
+    assert set(stored["geocode_note"].str.extract(r"street (.*) \(score")[0]) == {
+        "Elm Grove",
+        "Kingston Crescent",
+    }
+    rejects = store.rejects()
+    assert sorted(rejects["reason"]) == [
+        'town "Eastleigh" is outside the gazetteer\'s area (Portsmouth)',
+        'town "Fareham" is outside the gazetteer\'s area (Portsmouth)',
+        'town "Havant" is outside the gazetteer\'s area (Portsmouth)',
+    ]
+
+
+def test_address_mapping_keeps_the_text(tmp_path: Path) -> None:
+    mapping = mapping_from_dict(
+        {"source": "x", "columns": {"date": "D", "category": "C", "address": "A"}},
+        name="inline",
+    )
+    raw = read_mapped_csv(
+        b'D,C,A\n2017-03-04,Noise,"Flat 2, 9 Elm Grove, Southsea"\n', mapping
+    )
+    assert raw.loc[0, ["street", "town"]].tolist() == ["Elm Grove", "Southsea"]
+    assert raw.loc[0, "location_text"] == "Flat 2, 9 Elm Grove, Southsea"
