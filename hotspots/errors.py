@@ -7,6 +7,7 @@ can catch one type and map it to an exit code or an HTTP status.
 from __future__ import annotations
 
 __all__ = [
+    "AreaPackError",
     "CRSError",
     "EmptyInputError",
     "GeocodeError",
@@ -53,3 +54,7 @@ class IngestError(HotspotError):
 
 class StoreError(HotspotError):
     """The incident store cannot be opened or written."""
+
+
+class AreaPackError(HotspotError, ValueError):
+    """An area pack (or a file to build one from) is missing or malformed."""
