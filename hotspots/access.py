@@ -35,12 +35,13 @@ class AccessPolicy:
     excluded_flags: tuple[str, ...]  # incidents with these flags are left out
     min_location_count: int  # per-location aggregates below this are withheld
     record_level: bool  # may read individual incident records
+    ingest_history: bool  # may list the ingested files (names, row counts)
 
 
 _POLICIES = {
-    Role.PUBLIC: AccessPolicy(Role.PUBLIC, SENSITIVE_FLAGS, 3, False),
-    Role.PARTNER: AccessPolicy(Role.PARTNER, (), 3, False),
-    Role.ANALYST: AccessPolicy(Role.ANALYST, (), 1, True),
+    Role.PUBLIC: AccessPolicy(Role.PUBLIC, SENSITIVE_FLAGS, 3, False, False),
+    Role.PARTNER: AccessPolicy(Role.PARTNER, (), 3, False, False),
+    Role.ANALYST: AccessPolicy(Role.ANALYST, (), 1, True, True),
 }
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 
-from api.deps import StoreDep
+from api.deps import PolicyDep, StoreDep
+from hotspots.store.base import short_file_name
 
 router = APIRouter(prefix="/api/v1", tags=["status"])
 
@@ -22,7 +23,17 @@ def health(store: StoreDep) -> dict[str, Any]:
 
 
 @router.get("/batches")
-def batches(store: StoreDep) -> list[dict[str, Any]]:
-    """Every ingested file with its row counts (read, stored, rejected, duplicate)."""
-    records: list[dict[str, Any]] = store.batches().to_dict(orient="records")
+def batches(store: StoreDep, policy: PolicyDep) -> list[dict[str, Any]]:
+    """Every ingested file with its row counts (read, stored, rejected, duplicate).
+
+    Only for roles that may see the ingest history (analysts), and with file
+    names only: the folders they were read from are the server's business.
+    """
+    if not policy.ingest_history:
+        raise HTTPException(
+            403, f"role {policy.role} may not see the ingest history (batches)"
+        )
+    frame = store.batches()
+    frame["file_name"] = frame["file_name"].map(short_file_name)
+    records: list[dict[str, Any]] = frame.to_dict(orient="records")
     return records

@@ -17,7 +17,8 @@ from tests.conftest import PORTSMOUTH_CSV
 def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
     url = f"sqlite:///{tmp_path_factory.mktemp('api') / 'api.db'}"
     ingest_paths([PORTSMOUTH_CSV], open_store(url))
-    return TestClient(create_app(Settings(database_url=url)))
+    keys = "analyst-key=analyst,partner-key=partner"
+    return TestClient(create_app(Settings(database_url=url, api_keys=keys)))
 
 
 def test_health_reports_store_contents(client: TestClient) -> None:
@@ -25,11 +26,24 @@ def test_health_reports_store_contents(client: TestClient) -> None:
     assert body == {"status": "ok", "incidents": 17950, "data_version": 1}
 
 
-def test_batches_lists_ingested_files(client: TestClient) -> None:
-    batches = client.get("/api/v1/batches").json()
+def test_batches_lists_ingested_files_by_name_only(client: TestClient) -> None:
+    response = client.get("/api/v1/batches", headers={"X-API-Key": "analyst-key"})
+    assert response.status_code == 200
+    batches = response.json()
     assert len(batches) == 1
     assert batches[0]["rows_stored"] == 17950
-    assert Path(batches[0]["file_name"]).name == PORTSMOUTH_CSV.name
+    assert batches[0]["file_name"] == PORTSMOUTH_CSV.name
+    assert str(PORTSMOUTH_CSV.parent) not in response.text  # no server paths
+
+
+def test_batches_are_refused_to_roles_without_ingest_history(
+    client: TestClient,
+) -> None:
+    for headers in ({}, {"X-API-Key": "partner-key"}):
+        response = client.get("/api/v1/batches", headers=headers)
+        assert response.status_code == 403
+        assert "ingest history" in response.json()["detail"]
+        assert str(PORTSMOUTH_CSV.parent) not in response.text
 
 
 def test_map_page_shows_wards(client: TestClient) -> None:

@@ -18,6 +18,7 @@ from hotspots.ingest import (
     ingest_paths,
 )
 from hotspots.store import IncidentQuery, SQLiteStore
+from hotspots.store.base import short_file_name
 from tests.conftest import LOCAL_DIR, MONTHLY_FILES, PORTSMOUTH_CSV
 
 HEADER = (
@@ -266,6 +267,11 @@ def test_a_police_uk_zip_with_month_folders(tmp_path: Path, store: SQLiteStore) 
     ]
     assert report.skipped == [f"{archive}!2017-02/2017-02-hampshire-outcomes.csv"]
     assert store.count() == 17950 + 1
+    # Shown without the server's folders, a member keeps its archive's name.
+    assert [short_file_name(name) for name in store.batches()["file_name"]] == [
+        "download.zip!2017-02/2017-02-hampshire-street.csv",
+        "download.zip!2017-03/portsmouth-street.csv",
+    ]
 
 
 def test_a_file_that_fails_mid_way_leaves_nothing_behind(
