@@ -45,7 +45,7 @@ def portsmouth_gazetteer() -> StreetGazetteer:
 
 
 def score_testset(gazetteer: StreetGazetteer, testset: pd.DataFrame) -> pd.DataFrame:
-    """The test set with ``placed``, ``distance_m``, ``wrong``, ``correct``, ``error``."""
+    """The test set plus ``placed``, ``distance_m``, ``wrong``, ``correct`` ..."""
     parts = split_street_towns(testset["text"])
     found = gazetteer.geocode(parts["street"], parts["town"])
     distance_m = np.hypot(
