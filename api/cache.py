@@ -20,11 +20,12 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from api.compute import layer_body
+from hotspots.areas.pack import AreaPack
 from hotspots.layers import LayerRequest
 from hotspots.store import IncidentStore
 
-#: Computes a layer's JSON bytes (here, or in a worker process).
-Computer = Callable[[IncidentStore, LayerRequest], bytes]
+#: Computes a layer's JSON bytes on an area pack's areas (here, or in a worker).
+Computer = Callable[[IncidentStore, LayerRequest, AreaPack | None], bytes]
 
 __all__ = ["CachedLayer", "LayerCache"]
 
@@ -57,9 +58,15 @@ class CachedLayer:
 class LayerCache:
     """A thread-safe LRU of computed layers."""
 
-    def __init__(self, max_entries: int = 256, compute: Computer = layer_body) -> None:
+    def __init__(
+        self,
+        max_entries: int = 256,
+        compute: Computer = layer_body,
+        pack: AreaPack | None = None,
+    ) -> None:
         self.max_entries = max_entries
         self.compute = compute
+        self.pack = pack  # the service's area pack (None: the bundled one)
         self._entries: OrderedDict[str, CachedLayer] = OrderedDict()
         # Another name for an entry (an exact URL and API key), with the data
         # version it was computed on: lets a repeat request skip parsing.
@@ -136,7 +143,7 @@ class LayerCache:
             if cached is not None:
                 return cached
             try:
-                computed = CachedLayer(self.compute(store, request))
+                computed = CachedLayer(self.compute(store, request, self.pack))
             except BaseException:
                 with self._lock:
                     self._done(key, computing)

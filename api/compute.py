@@ -14,13 +14,16 @@ import json
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
+from hotspots.areas.pack import AreaPack, load_pack
 from hotspots.layers import LayerRequest, compute_layer
 from hotspots.store import IncidentStore, open_store
 
 __all__ = ["ProcessComputer", "encode_layer", "layer_body"]
 
 _worker_store: IncidentStore | None = None
+_worker_pack: AreaPack | None = None
 
 
 def encode_layer(layer: dict[str, object]) -> bytes:
@@ -28,19 +31,22 @@ def encode_layer(layer: dict[str, object]) -> bytes:
     return json.dumps(layer, separators=(",", ":")).encode("utf-8")
 
 
-def layer_body(store: IncidentStore, request: LayerRequest) -> bytes:
-    """Compute a layer here, in this thread; its JSON bytes."""
-    return encode_layer(compute_layer(store, request))
+def layer_body(
+    store: IncidentStore, request: LayerRequest, pack: AreaPack | None = None
+) -> bytes:
+    """Compute a layer here, in this thread, on ``pack``'s areas; its JSON bytes."""
+    return encode_layer(compute_layer(store, request, pack))
 
 
-def _open_worker_store(url: str) -> None:
-    global _worker_store
+def _open_worker_store(url: str, pack_folder: str | None) -> None:
+    global _worker_store, _worker_pack
     _worker_store = open_store(url)
+    _worker_pack = load_pack(Path(pack_folder)) if pack_folder else None
 
 
 def _worker_layer_body(request: LayerRequest) -> bytes:
     assert _worker_store is not None, "worker started without a store"
-    return layer_body(_worker_store, request)
+    return layer_body(_worker_store, request, _worker_pack)
 
 
 def _ready() -> bool:
@@ -48,11 +54,15 @@ def _ready() -> bool:
 
 
 class ProcessComputer:
-    """Computes layers in ``processes`` worker processes on the store at ``url``."""
+    """Computes layers in ``processes`` worker processes on the store at ``url``,
+    on the areas of the pack in ``pack_folder`` (default: the bundled one)."""
 
-    def __init__(self, url: str, processes: int) -> None:
+    def __init__(
+        self, url: str, processes: int, pack_folder: Path | None = None
+    ) -> None:
         self.url = url
         self.processes = processes
+        self.pack_folder = None if pack_folder is None else str(pack_folder)
         self._pool = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
@@ -61,7 +71,7 @@ class ProcessComputer:
             self.processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_open_worker_store,
-            initargs=(self.url,),
+            initargs=(self.url, self.pack_folder),
         )
 
     def warm(self) -> None:
@@ -69,9 +79,12 @@ class ProcessComputer:
         for future in [self._pool.submit(_ready) for _ in range(self.processes)]:
             future.result()
 
-    def __call__(self, store: IncidentStore, request: LayerRequest) -> bytes:
+    def __call__(
+        self, store: IncidentStore, request: LayerRequest, pack: AreaPack | None = None
+    ) -> bytes:
         """The layer's JSON bytes, computed in a worker on its own connection
-        to the same store (``store`` itself is not used).
+        to the same store (``store`` and ``pack`` are not used: the workers have
+        their own, opened from the URL and the pack folder).
 
         A worker that died (killed, out of memory) breaks the pool: it is started
         again and the layer asked for once more.

@@ -12,10 +12,11 @@ from fastapi import Depends, Header, HTTPException, Request
 
 from api.cache import LayerCache
 from hotspots.access import AccessPolicy, parse_role, policy_for
+from hotspots.areas.pack import AreaPack
 from hotspots.settings import Settings
 from hotspots.store import IncidentStore
 
-__all__ = ["CacheDep", "PolicyDep", "SettingsDep", "StoreDep"]
+__all__ = ["CacheDep", "PackDep", "PolicyDep", "SettingsDep", "StoreDep"]
 
 
 async def get_store(request: Request) -> IncidentStore:
@@ -28,6 +29,12 @@ async def get_settings(request: Request) -> Settings:
     """The settings ``create_app`` was given."""
     settings: Settings = request.app.state.settings
     return settings
+
+
+async def get_pack(request: Request) -> AreaPack:
+    """The area pack the service was started with (its wards, LSOAs, title)."""
+    pack: AreaPack = request.app.state.pack
+    return pack
 
 
 async def get_cache(request: Request) -> LayerCache:
@@ -50,4 +57,5 @@ async def get_policy(
 StoreDep = Annotated[IncidentStore, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CacheDep = Annotated[LayerCache, Depends(get_cache)]
+PackDep = Annotated[AreaPack, Depends(get_pack)]
 PolicyDep = Annotated[AccessPolicy, Depends(get_policy)]

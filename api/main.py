@@ -38,7 +38,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     cache: LayerCache = app.state.layers
     computer = None
     if settings.compute_processes > 0:
-        computer = ProcessComputer(app.state.store.url, settings.compute_processes)
+        computer = ProcessComputer(
+            app.state.store.url, settings.compute_processes, app.state.pack.folder
+        )
         await run_in_threadpool(computer.warm)
         cache.compute = computer
     gc.collect()
@@ -58,12 +60,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="hotspots",
         version=__version__,
-        description="Crime and harm hotspot layers for a community safety partnership.",
+        description="Crime and harm hotspot layers for a community safety "
+        "partnership.",
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.store = open_store(settings.store_url())
-    app.state.layers = LayerCache()
+    app.state.pack = settings.area_pack()
+    app.state.layers = LayerCache(pack=app.state.pack)
     for module in (status, layers, incidents, boundaries, areas, maps):
         app.include_router(module.router)
     install_error_handlers(app)

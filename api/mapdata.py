@@ -18,11 +18,11 @@ import geopandas as gpd
 from api.cache import LayerCache
 from api.mappanels import Source, method_label
 from api.mapview import MapData, MapView
-from boundaries.catalog import get_boundary_set
-from boundaries.io import read_boundaries
 from hotspots.access import SENSITIVE_FLAGS, AccessPolicy
 from hotspots.analysis.registry import METHODS
 from hotspots.areas import CITY, Area, area_incidents, resolve_area
+from hotspots.areas.pack import AreaPack
+from hotspots.areas.registry import default_pack
 from hotspots.crs import BNG
 from hotspots.errors import EmptyInputError, HotspotError, InvalidParameterError
 from hotspots.layers import LayerRequest
@@ -49,6 +49,7 @@ def resolve_view(
     month_to: str | None = None,
     area: str | None = None,
     view: str | None = None,
+    pack: AreaPack | None = None,
 ) -> MapView:
     """The view asked for, with defaults: latest three months with data, city, Gi*."""
     theme = (theme or "all").strip().lower()
@@ -67,7 +68,7 @@ def resolve_view(
         month_from = max(start, months[0]) if months else start
     if month_from and month_to and month_from > month_to:
         month_from, month_to = month_to, month_from
-    chosen = resolve_area(area)
+    chosen = resolve_area(area, pack)
     code = CITY if chosen.is_city else chosen.code
     return MapView(theme, method, month_from, month_to, code, _parse_view(view))
 
@@ -92,6 +93,7 @@ def gather_map_data(
     view: MapView,
     months: Sequence[str],
     policy: AccessPolicy,
+    pack: AreaPack | None = None,
 ) -> MapData:
     """Layers for every method, incidents per location, boundaries and sources.
 
@@ -99,26 +101,40 @@ def gather_map_data(
     flags left out of every layer and the smallest count shown per location;
     incidents with a sensitive flag are never drawn as locations, whatever the role.
     """
-    area = resolve_area(view.area)
-    name = f"{area.name} (city)" if area.is_city else area.name
+    pack = pack or default_pack()
+    area = resolve_area(view.area, pack)
     layers, notes = _layers(store, cache, view, policy) if months else ({}, [])
     if not months:
         notes = ["No incidents are stored yet: ingest data first."]
     incidents = _incidents(store, view, area, policy)
     bounds = gpd.GeoSeries([area.geometry], crs=BNG).to_crs(4326).total_bounds
+    study = f"{pack.title} (whole area)"
     return MapData(
         layers=layers,
-        wards=read_boundaries("ward"),
-        lsoas=read_boundaries("lsoa"),
-        area_name=name,
+        wards=pack.boundaries("ward"),
+        lsoas=pack.boundaries("lsoa"),
+        area_name=study if area.is_city else area.name,
         area_bounds=tuple(float(v) for v in bounds),  # type: ignore[arg-type]
+        title=pack.map_title or f"{pack.title} crime and harm hotspots",
+        study_name=study,
+        districts=[(d.code, d.name) for d in pack.districts]
+        if len(pack.districts) > 1
+        else [],
+        centre=pack.map_center or _centre(pack),
+        zoom=pack.map_zoom or 12,
         incidents=incidents,
         incident_note=_incident_note(policy),
         months=months,
         methods=list(METHODS),
-        sources=_sources(store),
+        sources=_sources(store, pack),
         notes=notes,
     )
+
+
+def _centre(pack: AreaPack) -> tuple[float, float]:
+    """Latitude and longitude of the study area's centre."""
+    point = gpd.GeoSeries([pack.outline.centroid], crs=BNG).to_crs(4326).iloc[0]
+    return float(point.y), float(point.x)
 
 
 def _layers(
@@ -173,7 +189,7 @@ def _incident_note(policy: AccessPolicy) -> str:
     )
 
 
-def _sources(store: IncidentStore) -> list[Source]:
+def _sources(store: IncidentStore, pack: AreaPack) -> list[Source]:
     """Each stored source with its months, plus the boundaries."""
     frame = store.incidents(IncidentQuery(columns=("source", "month")))
     batches = store.batches()
@@ -184,12 +200,15 @@ def _sources(store: IncidentStore) -> list[Source]:
         out.append(
             _describe(str(source), f"{months.min()} to {months.max()}", synthetic)
         )
-    boundaries = get_boundary_set("ward")
-    out.append(
-        Source(
-            "Ward (2013) and LSOA (2011) boundaries", "ONS / OS", boundaries.attribution
+    for set_name in ("ward", "lsoa"):
+        files = pack.files_of(set_name)
+        out.append(
+            Source(
+                f"{pack.title} {set_name} boundaries",
+                "; ".join(f.description or f.path.name for f in files),
+                " ".join(dict.fromkeys(f.attribution for f in files)),
+            )
         )
-    )
     return out
 
 

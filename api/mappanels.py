@@ -146,7 +146,7 @@ def controls_html(
         ("method", "Method", [(m, method_label(m)) for m in methods]),
         ("from", "From", month_rows),
         ("to", "To", month_rows),
-        ("area", "Area", [("city", "Portsmouth (city)"), *areas]),
+        ("area", "Area", list(areas)),
     ]
     fields = "".join(
         f'<label for="hs-{name}">{label}</label>'

@@ -39,8 +39,6 @@ from hotspots.settings import Settings
 
 __all__ = ["MapData", "MapView", "build_map", "tiles_enabled"]
 
-PORTSMOUTH_CENTRE = (50.8058, -1.0872)
-
 
 @dataclass(frozen=True)
 class MapView:
@@ -74,6 +72,11 @@ class MapData:
     lsoas: gpd.GeoDataFrame
     area_name: str
     area_bounds: tuple[float, float, float, float]  # WGS84 min lon/lat, max lon/lat
+    title: str = "Crime and harm hotspots"  # the area pack's map title
+    study_name: str = "Study area"  # the whole study area, in the area selector
+    districts: Sequence[tuple[str, str]] = ()  # (code, name), when several
+    centre: tuple[float, float] = (50.8058, -1.0872)  # lat, lon before fitting
+    zoom: float = 13
     incidents: pd.DataFrame = field(default_factory=pd.DataFrame)  # lat, lon, n
     incident_note: str = ""
     months: Sequence[str] = ()
@@ -95,7 +98,7 @@ def build_map(
     ``export=True`` leaves out the form (a standalone file has no server behind it).
     """
     wards = data.wards.to_crs(4326)
-    fmap = _base_map(view, settings)
+    fmap = _base_map(view, data, settings)
     if not tiles_enabled(settings):
         _land(wards).add_to(fmap)
     legends: dict[str, LegendEntry] = {}
@@ -125,8 +128,8 @@ def build_map(
     return fmap
 
 
-def _base_map(view: MapView, settings: Settings) -> folium.Map:
-    location, zoom = PORTSMOUTH_CENTRE, 13
+def _base_map(view: MapView, data: MapData, settings: Settings) -> folium.Map:
+    location, zoom = data.centre, data.zoom
     if view.view is not None:
         location, zoom = view.view[:2], view.view[2]
     fmap = folium.Map(
@@ -299,10 +302,10 @@ def _add_panels(
     root.header.add_child(
         folium.Element(f'<link rel="icon" href="data:,"><style>{PAGE_CSS}</style>')
     )
-    title = "Portsmouth crime and harm hotspots"
-    info = info_html(title, _summary(view, data), data.layers.get(view.method))
+    info = info_html(data.title, _summary(view, data), data.layers.get(view.method))
     if not export:
-        areas = [(r.code, r.name) for r in data.wards.itertuples(index=False)]
+        wards = [(r.code, r.name) for r in data.wards.itertuples(index=False)]
+        areas = [("city", data.study_name), *data.districts, *wards]
         info = info.replace(
             "</h1>",
             "</h1>" + controls_html(view.query(), data.months, areas, data.methods),

@@ -1,42 +1,24 @@
-"""Load boundary sets from ``boundaries/data`` as validated BNG GeoDataFrames."""
+"""Boundary sets of an area pack as validated BNG GeoDataFrames.
+
+The sets (wards, LSOAs, ...) and their files are declared in the pack's manifest
+(:mod:`hotspots.areas.pack`); without a pack, the bundled Portsmouth one.
+"""
 
 from __future__ import annotations
 
-from functools import cache
-from importlib import resources
-from pathlib import Path
-
 import geopandas as gpd
 
-from boundaries.catalog import BoundarySet, get_boundary_set
-from hotspots.crs import BNG
+from hotspots.areas.pack import AreaPack
+from hotspots.areas.registry import default_pack
 
-__all__ = ["DATA_DIR", "read_boundaries"]
-
-DATA_DIR = Path(str(resources.files("boundaries").joinpath("data")))
+__all__ = ["read_boundaries"]
 
 
-def read_boundaries(name: str) -> gpd.GeoDataFrame:
-    """Areas of the boundary set ``name`` with columns ``code``, ``name``, ``geometry``.
+def read_boundaries(name: str, pack: AreaPack | None = None) -> gpd.GeoDataFrame:
+    """Areas of the set ``name``: ``code``, ``name``, ``district_code``, geometry.
 
     Geometry is in British National Grid (EPSG:27700). Each call returns a new
-    frame, so callers may modify it.
+    frame, so callers may modify it. An unknown set raises
+    :class:`~hotspots.errors.AreaPackError` listing the pack's sets.
     """
-    return _read(get_boundary_set(name)).copy()
-
-
-@cache
-def _read(boundary_set: BoundarySet) -> gpd.GeoDataFrame:
-    path = DATA_DIR / boundary_set.filename
-    frame = gpd.read_file(path)
-    if frame.crs is None:
-        raise ValueError(f"{path}: boundary file has no CRS")
-    areas = gpd.GeoDataFrame(
-        {
-            "code": frame[boundary_set.code_field].astype(str),
-            "name": frame[boundary_set.name_field].astype(str),
-        },
-        geometry=frame.geometry.to_crs(BNG).make_valid(),
-        crs=BNG,
-    )
-    return areas.sort_values("code", ignore_index=True)
+    return (pack or default_pack()).boundaries(name)

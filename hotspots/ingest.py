@@ -28,8 +28,9 @@ from numpy.typing import NDArray
 
 import geopandas as gpd
 
-from boundaries.io import read_boundaries
 from boundaries.spatial import DEFAULT_TOLERANCE_M, assign_areas
+from hotspots.areas.pack import AreaPack
+from hotspots.areas.registry import default_pack
 from hotspots.errors import IngestError
 from hotspots.fingerprint import record_fingerprints
 from hotspots.geocode import PostcodeIndex, StreetGazetteer
@@ -80,8 +81,10 @@ _INCIDENT_INPUTS = (
 class IngestOptions:
     """How to ingest: the study area, the area tolerance and theme overrides.
 
-    ``study_area`` is ``"city"`` (keep incidents inside Portsmouth's wards) or
-    ``"all"`` (keep every located incident; areas assigned where inside).
+    ``study_area`` is ``"city"`` (keep incidents inside the area pack's wards)
+    or ``"all"`` (keep every located incident; areas assigned where inside).
+    ``pack`` gives the wards, LSOAs and postcode table (default: the bundled
+    Portsmouth pack).
     ``force`` ingests a file even when a batch with its SHA-256 is stored
     (its rows are then counted as duplicates, and its rejects stored again).
     """
@@ -92,6 +95,7 @@ class IngestOptions:
     mapping: ColumnMapping | None = None
     postcodes: PostcodeIndex | None = None
     force: bool = False
+    pack: AreaPack = field(default_factory=default_pack)
 
     def __post_init__(self) -> None:
         if self.study_area not in ("city", "all"):
@@ -202,7 +206,7 @@ class _Context:
         needs_postcodes = (raw["postcode"] != "").any()
         needs_streets = (raw["street"] != "").any()
         if needs_postcodes and self._postcodes is None:
-            self._postcodes = PostcodeIndex.from_codepoint_csv(_codepoint_path())
+            self._postcodes = pack_postcodes(self.options.pack)
         return Geocoders(
             postcodes=self._postcodes,
             streets=self._gazetteer() if needs_streets else None,
@@ -227,14 +231,22 @@ class _Context:
 
     def areas(self, name: str) -> gpd.GeoDataFrame:
         if name not in self._areas:
-            self._areas[name] = read_boundaries(name)
+            self._areas[name] = self.options.pack.boundaries(name)
         return self._areas[name]
 
 
-def _codepoint_path() -> Path:
-    from boundaries.io import DATA_DIR
-
-    return DATA_DIR / "codepoint_open_2014_PO.csv"
+def pack_postcodes(pack: AreaPack) -> PostcodeIndex | None:
+    """The postcode look-up of a pack's table(s); None if it has none."""
+    files = pack.postcode_files
+    if len(files) == 1:
+        return PostcodeIndex.from_codepoint_csv(files[0].path, source=files[0].source)
+    if not files:
+        return None
+    tables = [
+        PostcodeIndex.from_codepoint_csv(f.path).table.reset_index() for f in files
+    ]
+    source = " + ".join(f.source for f in files)
+    return PostcodeIndex(pd.concat(tables, ignore_index=True), source=source)
 
 
 def _ingest_file(

@@ -24,6 +24,8 @@ from hotspots.analysis.geojson import to_geojson
 from hotspots.analysis.registry import get_method
 from hotspots.analysis.result import HotspotResult
 from hotspots.areas import Area, area_incidents, in_area, resolve_area
+from hotspots.areas.pack import AreaPack
+from hotspots.areas.registry import DEFAULT_PACK
 from hotspots.crs import BNG, wgs84_to_bng
 from hotspots.errors import EmptyInputError, InvalidParameterError
 from hotspots.schema import FLAG_COLUMNS, DatePrecision
@@ -110,11 +112,14 @@ def _visible(frame: pd.DataFrame, excluded_flags: tuple[str, ...]) -> pd.DataFra
 
 
 def incident_points(
-    store: IncidentStore, request: LayerRequest, area: Area | None = None
+    store: IncidentStore,
+    request: LayerRequest,
+    area: Area | None = None,
+    pack: AreaPack | None = None,
 ) -> gpd.GeoDataFrame:
     """Incidents of the request's theme and period in ``area`` (default: its
-    study area), by their area codes, as BNG points."""
-    area = area or resolve_area(request.study_area)
+    study area in ``pack``), by their area codes, as BNG points."""
+    area = area or resolve_area(request.study_area, pack)
     frame = area_incidents(store, area, _incident_query(request))
     frame = _visible(frame, request.excluded_flags)
     return gpd.GeoDataFrame(
@@ -124,12 +129,17 @@ def incident_points(
     )
 
 
-def compute_layer(store: IncidentStore, request: LayerRequest) -> dict[str, Any]:
+def compute_layer(
+    store: IncidentStore, request: LayerRequest, pack: AreaPack | None = None
+) -> dict[str, Any]:
     """Run the request's method over its study area; its features in the
-    requested area and box, as GeoJSON in WGS84."""
+    requested area and box, as GeoJSON in WGS84.
+
+    Areas are those of ``pack`` (default: the bundled Portsmouth pack).
+    """
     method = get_method(request.method)
-    study = resolve_area(request.study_area)
-    shown = resolve_area(request.area) if request.area else study
+    study = resolve_area(request.study_area, pack)
+    shown = resolve_area(request.area, pack) if request.area else study
     box = bbox_polygon(request.bbox_wgs84) if request.bbox_wgs84 else None
     points = incident_points(store, request, study)
     context = {
@@ -142,6 +152,7 @@ def compute_layer(store: IncidentStore, request: LayerRequest) -> dict[str, Any]
         "area_code": shown.code,
         "area_name": shown.name,
         "area_rule": AREA_RULE,
+        "area_pack": (pack.name if pack else DEFAULT_PACK),
         "data_version": store.data_version(),
         "categories": list(request.categories) or "all",
         "excluded_flags": list(request.excluded_flags),

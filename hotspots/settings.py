@@ -14,6 +14,8 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hotspots.areas.pack import AreaPack
+from hotspots.areas.registry import active_pack_name, find_pack
 from hotspots.errors import HotspotError
 
 __all__ = [
@@ -50,6 +52,11 @@ class Settings(BaseSettings):
         default="",
         description="Store URL, e.g. sqlite:///path/to/hotspots.db "
         "(default: hotspots.db in the data dir).",
+    )
+    area: str = Field(
+        default="",
+        description="Area pack in use (see `hotspots area list`); empty: the one "
+        "chosen with `hotspots area use`, else the bundled Portsmouth pack.",
     )
     study_area: Literal["city", "all"] = Field(
         default="city",
@@ -98,6 +105,10 @@ class Settings(BaseSettings):
             if sep and known.strip() == key:
                 return role.strip()
         return None
+
+    def area_pack(self) -> AreaPack:
+        """The active area pack: ``area``, the remembered choice, or the default."""
+        return find_pack(active_pack_name(self.data_dir, self.area), self.data_dir)
 
     def store_url(self) -> str:
         """The store URL in force: ``database_url`` or the data dir's SQLite file."""

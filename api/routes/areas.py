@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter
 
-from api.deps import PolicyDep, StoreDep
+from api.deps import PackDep, PolicyDep, StoreDep
 from api.query import MonthQuery
 from hotspots.areas import CITY, area_incidents, resolve_area
 from hotspots.layers import AREA_RULE
@@ -22,12 +22,13 @@ def get_area_summary(
     code: str,
     store: StoreDep,
     policy: PolicyDep,
+    pack: PackDep,
     month_from: Annotated[str | None, MonthQuery("from")] = None,
     month_to: Annotated[str | None, MonthQuery("to")] = None,
 ) -> dict[str, Any]:
     """Counts per theme and month for the city, a ward or an LSOA, share, trend."""
-    area = resolve_area(code)  # 422 if unknown
-    city = resolve_area(CITY)
+    area = resolve_area(code, pack)  # 422 if unknown
+    city = resolve_area(CITY, pack)
     query = IncidentQuery(
         month_from=month_from,
         month_to=month_to,
@@ -42,6 +43,7 @@ def get_area_summary(
         area_name=area.name,
         area_kind=area.kind,
         area_rule=AREA_RULE,
+        area_pack=pack.name,
         role=policy.role.value,
         excluded_flags=list(policy.excluded_flags),
         data_version=store.data_version(),

@@ -2,29 +2,38 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, HTTPException, Path, Response
 
+from api.deps import PackDep
 from api.downloads import Format, download_response
 from api.features import areas_collection
-from boundaries.catalog import BOUNDARY_SETS
-from boundaries.io import read_boundaries
 
 router = APIRouter(prefix="/api/v1/boundaries", tags=["boundaries"])
 
-BoundarySetName = StrEnum("BoundarySetName", {n: n for n in BOUNDARY_SETS})  # type: ignore[misc]
-
 
 @router.get("/{name}")
-def get_boundaries(name: BoundarySetName, format: Format = Format.GEOJSON) -> Response:
-    """Areas of a boundary set with code and name, and their attribution."""
-    boundary_set = BOUNDARY_SETS[name.value]
-    collection = areas_collection(read_boundaries(name.value))
+def get_boundaries(
+    name: Annotated[
+        str,
+        Path(pattern=r"^[a-z0-9_-]{1,40}$", description="Boundary set: ward, lsoa, …"),
+    ],
+    pack: PackDep,
+    format: Format = Format.GEOJSON,
+) -> Response:
+    """Areas of a boundary set of the active area pack, with their attribution."""
+    if name not in pack.set_names:
+        raise HTTPException(
+            422, f"no boundary set {name!r}; sets: {', '.join(pack.set_names)}"
+        )
+    files = pack.files_of(name)
+    collection = areas_collection(pack.boundaries(name))
     collection["parameters"] = {
-        "boundary_set": name.value,
-        "description": boundary_set.description,
-        "attribution": boundary_set.attribution,
+        "boundary_set": name,
+        "area_pack": pack.name,
+        "description": "; ".join(f.description for f in files if f.description),
+        "attribution": " ".join(dict.fromkeys(f.attribution for f in files)),
     }
     headers = {"Cache-Control": "public, max-age=86400"}
-    return download_response(collection, format, name.value, headers)
+    return download_response(collection, format, name, headers)

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Depends, HTTPException, Response
 
 import shapely
 
-from api.deps import PolicyDep, StoreDep
+from api.deps import PackDep, PolicyDep, StoreDep
 from api.downloads import Format, download_response
 from api.features import points_collection
 from api.query import LayerFilters, layer_filters
 from hotspots.areas import area_incidents, resolve_area
+from hotspots.areas.pack import AreaPack
 from hotspots.fingerprint import fingerprint_hex
 from hotspots.layers import bbox_polygon
 from hotspots.store import IncidentQuery
@@ -30,6 +31,7 @@ RECORD_COLUMNS = (
 def get_incidents(
     store: StoreDep,
     policy: PolicyDep,
+    pack: PackDep,
     filters: Annotated[LayerFilters, Depends(layer_filters)],
     level: str = "location",
     format: Format = Format.GEOJSON,
@@ -39,7 +41,7 @@ def get_incidents(
         raise HTTPException(422, f"level {level!r}: use 'location' or 'record'")
     if level == "record" and not policy.record_level:
         raise HTTPException(403, f"role {policy.role} may not read record-level data")
-    frame = _select(store, filters, policy.excluded_flags)
+    frame = _select(store, filters, policy.excluded_flags, pack)
     if level == "record":
         columns = RECORD_COLUMNS
         frame = frame.assign(incident_id=fingerprint_hex(frame["incident_id"]))
@@ -57,11 +59,14 @@ def get_incidents(
         )  # fmt: skip
         collection["withheld_incidents"] = located.attrs["withheld"]
     collection["parameters"] = _parameters(store, filters, policy, level)
+    collection["parameters"]["area"] = resolve_area(filters.area, pack).code
     headers = {"Cache-Control": "private, max-age=60", "Vary": "X-API-Key"}
     return download_response(collection, format, f"incidents_{level}", headers)
 
 
-def _select(store: Any, filters: LayerFilters, excluded: tuple[str, ...]) -> Any:
+def _select(
+    store: Any, filters: LayerFilters, excluded: tuple[str, ...], pack: AreaPack
+) -> Any:
     """Incidents in the area (by their codes, as layers count them) and box."""
     query = IncidentQuery(
         themes=[filters.theme] if filters.theme else [],
@@ -71,7 +76,7 @@ def _select(store: Any, filters: LayerFilters, excluded: tuple[str, ...]) -> Any
         day_from=filters.day_from,
         day_to=filters.day_to,
     )
-    frame = area_incidents(store, resolve_area(filters.area), query)
+    frame = area_incidents(store, resolve_area(filters.area, pack), query)
     for flag in excluded:
         frame = frame[~frame[flag]]
     if filters.bbox:
@@ -89,7 +94,6 @@ def _parameters(
         "categories": list(filters.categories) or "all",
         "period_from": filters.day_from or filters.month_from,
         "period_to": filters.day_to or filters.month_to,
-        "area": resolve_area(filters.area).code,
         "role": policy.role.value,
         "excluded_flags": list(policy.excluded_flags),
         "min_location_count": policy.min_location_count,

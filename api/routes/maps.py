@@ -36,9 +36,11 @@ def _render(
     store = request.app.state.store
     settings = request.app.state.settings
     months = store.months()
-    view = resolve_view(months, **query)
+    pack = request.app.state.pack
+    view = resolve_view(months, **query, pack=pack)
     policy = policy_for(parse_role(settings.default_role))  # a page sends no key
-    data = gather_map_data(store, request.app.state.layers, view, months, policy)
+    layers = request.app.state.layers
+    data = gather_map_data(store, layers, view, months, policy, pack)
     fmap = build_map(view, data, settings, export=export)
     return view, fmap.get_root().render()
 

@@ -7,9 +7,10 @@ outside the coast-clipped polygon is still in its ward. Every count of an area
 reads incidents by those codes (never by a second, stricter point-in-polygon),
 so the map, a layer, an area summary and the store always agree.
 
-The city is an area like any other: ``city``, its name (``Portsmouth``) and its
-code (``E06000044``) all name it, and its incidents are those with any of its
-ward codes.
+The whole study area (the active area pack's) is an area like any other:
+``city``, its name (``Portsmouth``) and its code (``E06000044``) all name it, and
+its incidents are those with any of its ward codes. A pack of several districts
+also has each district as an area.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from boundaries.io import read_boundaries
+from hotspots.areas.pack import AreaPack
+from hotspots.areas.registry import default_pack
 from hotspots.errors import InvalidParameterError
 from hotspots.store.base import IncidentQuery, IncidentStore
 
@@ -39,7 +41,8 @@ class Area:
     ``ward_codes`` and ``lsoa_codes`` list the wards and LSOAs it is made of; an
     incident is in the area when its ward code or its LSOA code is listed.
     ``geometry`` is the union of their polygons (for drawing and for choosing
-    map features), ``kind`` is ``city``, ``ward``, ``lsoa`` or ``areas``.
+    map features), ``kind`` is ``city`` (the whole study area), ``district``,
+    ``ward``, ``lsoa`` or ``areas``.
     """
 
     code: str
@@ -59,59 +62,73 @@ class Area:
         return {"code": self.code, "name": self.name, "kind": self.kind}
 
 
-def resolve_area(text: str | None) -> Area:
-    """The area named by ``text``: the city (default), or ward/LSOA codes or names.
+def resolve_area(text: str | None, pack: AreaPack | None = None) -> Area:
+    """The area of ``pack`` (default: the bundled one) named by ``text``.
 
-    Several areas may be listed, separated by commas; the result is their union.
+    ``None``, ``city``, the pack's code or title name the whole study area; a
+    district (code or name) of a pack with several names that district; ward and
+    LSOA codes or names name those. Several may be listed, separated by commas;
+    the result is their union.
 
     Raises
     ------
     InvalidParameterError
         Naming the unknown area and what to give instead.
     """
+    pack = pack or default_pack()
     names = [n.strip() for n in (text or "").split(",") if n.strip()]
-    if not names or any(_is_city(n) for n in names):
+    if not names or any(_is_city(n, pack) for n in names):
         if len(names) > 1:
             raise InvalidParameterError(
-                f"area {text!r} lists the city with other areas; give one or the other"
+                f"area {text!r} lists the whole study area with other areas; "
+                "give one or the other"
             )
-        return _city()
-    parts = [_one_area(name) for name in names]
+        return _city(pack)
+    parts = [_one_area(name, pack) for name in names]
     if len(parts) == 1:
         return parts[0]
     return Area(
         code=",".join(p.code for p in parts),
         name=", ".join(p.name for p in parts),
         kind="areas",
-        ward_codes=tuple(c for p in parts for c in p.ward_codes),
-        lsoa_codes=tuple(c for p in parts for c in p.lsoa_codes),
+        ward_codes=tuple(dict.fromkeys(c for p in parts for c in p.ward_codes)),
+        lsoa_codes=tuple(dict.fromkeys(c for p in parts for c in p.lsoa_codes)),
         geometry=shapely.union_all([p.geometry for p in parts]),
     )
 
 
-def _is_city(name: str) -> bool:
-    city = read_boundaries("city").iloc[0]
-    names = (CITY, str(city["code"]).casefold(), str(city["name"]).casefold())
+def _is_city(name: str, pack: AreaPack) -> bool:
+    names = {CITY, pack.code.casefold(), pack.title.casefold(), pack.name.casefold()}
+    if len(pack.districts) == 1:
+        district = pack.districts[0]
+        names |= {district.code.casefold(), district.name.casefold()}
     return name.casefold() in names
 
 
-def _city() -> Area:
-    city = read_boundaries("city").iloc[0]
-    wards = read_boundaries("ward")
+def _city(pack: AreaPack) -> Area:
+    wards = pack.boundaries("ward")
     return Area(
-        code=str(city["code"]),
-        name=str(city["name"]),
+        code=pack.code,
+        name=pack.title,
         kind=CITY,
         ward_codes=tuple(wards["code"]),
         lsoa_codes=(),
-        geometry=wards.union_all(),
+        geometry=pack.outline,
     )
 
 
-def _one_area(name: str) -> Area:
+def _one_area(name: str, pack: AreaPack) -> Area:
     wanted = name.casefold()
+    wards = pack.boundaries("ward")
+    for district in pack.districts:
+        if wanted in (district.code.casefold(), district.name.casefold()):
+            own = wards[wards["district_code"] == district.code]
+            return Area(
+                district.code, district.name, "district", tuple(own["code"]), (),
+                own.union_all(),
+            )  # fmt: skip
     for set_name, column in (("ward", "ward_codes"), ("lsoa", "lsoa_codes")):
-        areas = read_boundaries(set_name)
+        areas = pack.boundaries(set_name)
         hit = areas[
             (areas["code"].str.casefold() == wanted)
             | (areas["name"].str.casefold() == wanted)
@@ -123,8 +140,8 @@ def _one_area(name: str) -> Area:
             )
             return replace(area, **{column: (str(row["code"]),)})
     raise InvalidParameterError(
-        f"unknown area {name!r}: give 'city', a ward or LSOA code (E05…/E01…) or "
-        "name, or several separated by commas"
+        f"unknown area {name!r} in {pack.title}: give 'city', a district, a ward or "
+        "LSOA code (E05…/E01…) or name, or several separated by commas"
     )
 
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from boundaries.catalog import get_boundary_set
 from boundaries.io import read_boundaries
 from boundaries.spatial import assign_areas
+from hotspots.errors import AreaPackError
 
 
 def test_boundary_sets_load_in_bng_with_codes_and_names() -> None:
@@ -14,8 +14,8 @@ def test_boundary_sets_load_in_bng_with_codes_and_names() -> None:
     assert wards.crs.to_epsg() == 27700
     assert wards["code"].str.startswith("E05").all()
     assert len(read_boundaries("lsoa")) == 125
-    with pytest.raises(KeyError, match="valid: ward, lsoa, city"):
-        get_boundary_set("beat")
+    with pytest.raises(AreaPackError, match="it has: ward, lsoa, city"):
+        read_boundaries("beat")
 
 
 def test_points_get_the_area_they_fall_in() -> None:
