@@ -60,8 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="hotspots",
         version=__version__,
-        description="Crime and harm hotspot layers for a community safety "
-        "partnership.",
+        description="Crime and harm hotspot layers for a community safety partnership.",
         lifespan=lifespan,
     )
     app.state.settings = settings
