@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,10 +17,12 @@ from api.errors import install_error_handlers
 from api.routes import areas, boundaries, incidents, layers, maps, status
 from api.shortcut import CachedLayerShortcut
 from hotspots import __version__
-from hotspots.settings import Settings
+from hotspots.settings import Settings, unknown_variables
 from hotspots.store import open_store
 
 __all__ = ["create_app"]
+
+_log = logging.getLogger("hotspots")
 
 
 @asynccontextmanager
@@ -57,6 +60,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service for ``settings`` (read from HOTSPOTS_* when omitted)."""
     settings = settings or Settings()
+    for warning in unknown_variables():
+        _log.warning(warning)
     app = FastAPI(
         title="hotspots",
         version=__version__,

@@ -25,13 +25,19 @@ from rich.text import Text
 from typer import _click
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
+from hotspots.areas.pack import AreaPack
 from hotspots.errors import HotspotError
 from hotspots.ingest import IngestOptions, IngestReport, ingest_paths
 from hotspots.layers import LayerRequest, compute_layer
 from hotspots.period import parse_period
 from hotspots.readers.mapping import read_mapping
 from hotspots.sample import SAMPLE_PATHS
-from hotspots.settings import Settings, SettingsError, load_settings
+from hotspots.settings import (
+    Settings,
+    SettingsError,
+    load_settings,
+    unknown_variables,
+)
 from hotspots.store import IncidentStore, open_store
 from hotspots.store.base import REJECT_COLUMNS, short_file_name
 from hotspots.themes import ThemeMap
@@ -118,10 +124,21 @@ def _fail(message: object) -> NoReturn:
 
 
 def _settings() -> Settings:
-    """The ``HOTSPOTS_*`` settings, or exit 2 naming each bad variable."""
+    """The ``HOTSPOTS_*`` settings, or exit 2 naming each bad variable; a warning
+    for each ``HOTSPOTS_*`` variable that is no setting."""
+    for warning in unknown_variables():
+        _err.print(Text.assemble(("warning:", "yellow"), " ", warning))
     try:
         return load_settings()
     except SettingsError as exc:
+        _fail(exc)
+
+
+def _pack(settings: Settings) -> AreaPack:
+    """The active area pack, or exit 2 saying why it cannot be used."""
+    try:
+        return settings.area_pack()
+    except HotspotError as exc:
         _fail(exc)
 
 
@@ -178,6 +195,7 @@ def ingest(
             themes=theme_map,
             mapping=read_mapping(mapping) if mapping else None,
             force=force,
+            pack=_pack(settings),
         )
         store = _store(settings)
         report = _run_ingest(paths, store, options, quiet=as_json)
@@ -396,7 +414,17 @@ def layer(
         typer.Option("--to", help="Last month or day, YYYY-MM or YYYY-MM-DD."),
     ] = None,
     area: Annotated[
-        str | None, typer.Option(help="Ward or LSOA code or name (default: city).")
+        str | None,
+        typer.Option(
+            help="Keep the features in these ward/LSOA codes or names (default: all)."
+        ),
+    ] = None,
+    study_area: Annotated[
+        str | None,
+        typer.Option(
+            help="Compute the statistic inside this area only (default: the whole "
+            "study area; --area just chooses features)."
+        ),
     ] = None,
     cell_size_m: Annotated[float | None, typer.Option(help="Cell size, m.")] = None,
     bandwidth_m: Annotated[float | None, typer.Option(help="KDE bandwidth, m.")] = None,
@@ -420,9 +448,15 @@ def layer(
     try:
         period = parse_period(period_from, period_to, ("--from", "--to"))
         request = LayerRequest(
-            method, theme, area=area, parameters=params, **asdict(period)
+            method,
+            theme,
+            area=area,
+            parameters=params,
+            study_area=study_area,
+            **asdict(period),
         )
-        collection = compute_layer(_store(_settings()), request)
+        settings = _settings()
+        collection = compute_layer(_store(settings), request, _pack(settings))
     except (HotspotError, TypeError) as exc:
         _fail(exc)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -458,7 +492,8 @@ def serve(
     except HotspotError as exc:
         _fail(exc)
     if with_sample_data and store.count() == 0:
-        report = _run_ingest(list(SAMPLE_PATHS), store, IngestOptions(), quiet=False)
+        options = IngestOptions(pack=_pack(settings))
+        report = _run_ingest(list(SAMPLE_PATHS), store, options, quiet=False)
         totals = report.totals()
         _out.print(
             f"Loaded sample data: {totals['stored']:,} incidents stored, "
@@ -481,3 +516,13 @@ def serve(
 
 if __name__ == "__main__":
     app()
+
+
+def _add_subcommands() -> None:
+    """The command groups defined in their own modules (``hotspots area ...``)."""
+    from hotspots.cli_area import area_app
+
+    app.add_typer(area_app, name="area")
+
+
+_add_subcommands()

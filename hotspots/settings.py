@@ -6,6 +6,7 @@ Settings are read only when a :class:`Settings` is created (by the CLI or by
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,6 +25,7 @@ __all__ = [
     "SettingsError",
     "default_data_dir",
     "load_settings",
+    "unknown_variables",
 ]
 
 ENV_PREFIX = "HOTSPOTS_"
@@ -115,6 +117,20 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'hotspots.db'}"
+
+
+def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """A warning for each ``HOTSPOTS_*`` variable that is no setting, naming the
+    nearest known one (a typo must not be silently ignored)."""
+    environ = os.environ if environ is None else environ
+    known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
+    warnings = []
+    for variable in sorted(environ):
+        if variable.startswith(ENV_PREFIX) and variable not in known:
+            near = difflib.get_close_matches(variable, sorted(known), n=1, cutoff=0.6)
+            hint = f"; did you mean {near[0]}?" if near else ""
+            warnings.append(f"{variable} is not a hotspots setting, ignored{hint}")
+    return warnings
 
 
 def load_settings(**overrides: object) -> Settings:
