@@ -21,10 +21,12 @@ import pytest
 
 from api.main import create_app
 from api.maplayers import GISTAR_BINS
-from hotspots.ingest import ingest_paths
+from hotspots.areas.build import create_pack
+from hotspots.areas.registry import packs_dir
+from hotspots.ingest import IngestOptions, ingest_paths
 from hotspots.settings import Settings
 from hotspots.store import open_store
-from tests.conftest import LOCAL_DIR, PORTSMOUTH_CSV, REPO
+from tests.conftest import LOCAL_DIR, MONTHLY_FILES, PORTSMOUTH_CSV, REPO
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"
@@ -60,11 +62,40 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app on a free localhost port, on sample data, tiles off."""
-    import uvicorn
-
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'map.db'}"
     ingest_paths([PORTSMOUTH_CSV, LOCAL_DIR], open_store(url))
-    app = create_app(Settings(database_url=url, tiles="none"))
+    yield from _serve(Settings(database_url=url, tiles="none"))
+
+
+@pytest.fixture(scope="module")
+def gosport_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app with a Gosport area pack built as a new user would, and the six
+    Hampshire months ingested into it."""
+    folder = tmp_path_factory.mktemp("gosport")
+    areas = REPO / "sample_data" / "areas"
+    create_pack(
+        "gosport",
+        packs_dir(folder) / "gosport",
+        wards=[areas / "gosport_wards_2013.geojson"],
+        lsoas=[areas / "gosport_lsoa_2011.geojson"],
+        postcodes=[REPO / "boundaries" / "data" / "codepoint_open_2014_PO.csv"],
+    )
+    settings = Settings(
+        database_url=f"sqlite:///{folder / 'gosport.db'}",
+        data_dir=folder,
+        area="gosport",
+        tiles="none",
+    )
+    options = IngestOptions(pack=settings.area_pack())
+    ingest_paths(MONTHLY_FILES, open_store(settings.store_url()), options=options)
+    yield from _serve(settings)
+
+
+def _serve(settings: Settings) -> Iterator[str]:
+    """Run the app for ``settings`` on a free localhost port until closed."""
+    import uvicorn
+
+    app = create_app(settings)
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
@@ -214,3 +245,29 @@ def test_export_works_from_disk(
     assert len(watched.hot_paths()) > 10
     assert watched.errors == []
     assert [u for u in watched.requests if not u.startswith(("file:", "data:"))] == []
+
+
+def test_the_map_of_another_area(watched: Watched, gosport_url: str) -> None:
+    watched.load(gosport_url + "/")
+    page = watched.page
+    assert page.inner_text("#hs-info h1").startswith("Gosport crime and harm hotspots")
+    assert "Gosport (whole area)" in page.inner_text("#hs-info")
+    assert page.locator(".ward-label", has_text="Alverstoke").count() == 1
+    assert page.locator(".ward-label", has_text="Charles Dickens").count() == 0
+    assert len(watched.hot_paths()) > 3, "Gi* hot spots drawn for Gosport"
+    centre = page.evaluate(
+        "() => { const id = document.querySelector('.folium-map').id;"
+        " const c = window[id].getCenter(); return [c.lat, c.lng]; }"
+    )
+    assert 50.77 < centre[0] < 50.82 and -1.19 < centre[1] < -1.12, centre
+    options = page.locator("#hs-area option").all_inner_texts()
+    assert "Gosport (whole area)" in options and "Alverstoke" in options
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "map-gosport.png"))
+    with page.expect_navigation():
+        page.select_option("#hs-area", label="Alverstoke")
+    page.wait_for_selector(".leaflet-overlay-pane svg path")
+    assert "Alverstoke" in page.inner_text("#hs-info")
+    page.screenshot(path=str(ARTIFACTS / "map-gosport-alverstoke.png"))
+    assert watched.errors == []
+    assert _leaving(watched.requests, gosport_url) == []
