@@ -82,6 +82,10 @@ class IncidentQuery:
     refine them and keep only incidents whose whole known date is inside, so a
     day bound part-way through a month leaves out incidents known to the month
     only (police.uk's).
+
+    ``after_id`` and ``limit`` read a page in ``incident_id`` order (keyset
+    paging: each page costs the same however deep); ``incident_ids`` picks
+    incidents by id.
     """
 
     themes: Sequence[str] = ()
@@ -95,6 +99,9 @@ class IncidentQuery:
     bbox_bng: tuple[float, float, float, float] | None = None
     sources: Sequence[str] = ()
     columns: Sequence[str] = field(default_factory=tuple)
+    incident_ids: Sequence[int] = ()
+    after_id: int | None = None
+    limit: int | None = None
 
 
 class IncidentStore(Protocol):
@@ -143,8 +150,8 @@ class IncidentStore(Protocol):
         """A number that changes whenever stored incidents change."""
         ...
 
-    def count(self) -> int:
-        """Number of stored incidents."""
+    def count(self, query: IncidentQuery | None = None) -> int:
+        """Number of stored incidents (matching ``query``, paging ignored)."""
         ...
 
     def months(self) -> list[str]:

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -163,7 +164,14 @@ class SQLiteStore:
         query = query or IncidentQuery()
         columns = list(query.columns or INCIDENT_COLUMNS)
         where, params = _where(query)
-        sql = f"SELECT {', '.join(columns)} FROM incidents {where} ORDER BY occurred_at"
+        sql = f"SELECT {', '.join(columns)} FROM incidents {where}"
+        if query.after_id is not None or query.limit is not None:
+            sql += " ORDER BY incident_id"
+            if query.limit is not None:
+                sql += " LIMIT ?"
+                params.append(int(query.limit))
+        else:
+            sql += " ORDER BY occurred_at"
         with self._connect() as conn:
             rows = conn.execute(sql, params).fetchall()
         frame = pd.DataFrame(rows, columns=columns)
@@ -237,10 +245,15 @@ class SQLiteStore:
             self._readers.conn = conn
         return conn
 
-    def count(self) -> int:
-        """Number of stored incidents."""
+    def count(self, query: IncidentQuery | None = None) -> int:
+        """Number of stored incidents (matching ``query``, paging ignored)."""
+        if query is None:
+            where, params = "", []
+        else:
+            where, params = _where(replace(query, after_id=None, limit=None))
         with self._connect() as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM incidents").fetchone()[0])
+            sql = f"SELECT COUNT(*) FROM incidents {where}"
+            return int(conn.execute(sql, params).fetchone()[0])
 
     def months(self) -> list[str]:
         """Months (``YYYY-MM``) that have incidents, oldest first."""
@@ -294,6 +307,11 @@ def _where(query: IncidentQuery) -> tuple[str, list[object]]:
             "OR month < ?)"
         )
         params.extend([end, end[:7]])
+    if query.incident_ids:
+        any_of("incident_id", [int(i) for i in query.incident_ids])
+    if query.after_id is not None:
+        clauses.append("incident_id > ?")
+        params.append(int(query.after_id))
     if query.bbox_bng:
         clauses.append("easting BETWEEN ? AND ? AND northing BETWEEN ? AND ?")
         x0, y0, x1, y1 = query.bbox_bng
