@@ -29,6 +29,7 @@ from hotspots.store.base import (
     BatchResult,
     IncidentQuery,
 )
+from hotspots.store.premises_sqlite import PREMISES_SCHEMA
 from hotspots.store.sqlite_batch import BatchWriter, _insert_batch
 
 __all__ = ["SQLiteStore"]
@@ -99,6 +100,7 @@ class SQLiteStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as conn:
                 conn.executescript(_SCHEMA)
+                conn.executescript(PREMISES_SCHEMA)  # hotspots/store/premises_sqlite.py
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(
                 f"cannot open the SQLite store at {self.path}: {exc}"
