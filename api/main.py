@@ -14,6 +14,7 @@ from api.assets import mount_assets
 from api.cache import LayerCache
 from api.compute import ProcessComputer, layer_body
 from api.errors import install_error_handlers
+from api.ogc import install_ogc
 from api.routes import areas, boundaries, incidents, layers, maps, status
 from api.shortcut import CachedLayerShortcut
 from hotspots import __version__
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (status, layers, incidents, boundaries, areas, maps):
         app.include_router(module.router)
     install_error_handlers(app)
+    install_ogc(app)
     mount_assets(app)
     app.add_middleware(
         CachedLayerShortcut, cache=app.state.layers, store=app.state.store
