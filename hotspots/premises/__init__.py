@@ -1,0 +1,21 @@
+"""Licensed premises: the register, its import, search, and checks around one premises.
+
+Everything here is pure analysis over frames and the store interface; the web
+service (api/routes/premises.py) and the CLI (hotspots/cli_premises.py) call it.
+"""
+
+from __future__ import annotations
+
+from hotspots.store.premises_sqlite import PremisesRegister
+
+__all__ = ["PremisesRegister", "register_of"]
+
+
+def register_of(store: object) -> PremisesRegister:
+    """The premises register kept in ``store``'s SQLite file."""
+    path = getattr(store, "path", None)
+    if path is None:
+        from hotspots.errors import StoreError
+
+        raise StoreError(f"{type(store).__name__} keeps no premises register")
+    return PremisesRegister(path)

@@ -1,0 +1,267 @@
+"""The area check of one premises: what happened within a radius, against the city.
+
+Distances are in metres in EPSG:27700; an incident exactly at the radius counts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import shapely
+
+from hotspots.access import SENSITIVE_FLAGS
+from hotspots.premises.caveats import caveats_for
+from hotspots.premises.context import CheckContext, ward_of
+from hotspots.premises.stats import before_after, rate_ratio
+from hotspots.schema import DatePrecision
+
+__all__ = ["DAYS", "FEWER_THAN_5", "check_premises", "disclose", "within_radius"]
+
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+FEWER_THAN_5 = "fewer than 5"
+SENSITIVE_LABELS = {
+    "domestic_abuse": "Domestic abuse",
+    "sexual_offence": "Sexual offences",
+    "hate_crime": "Hate crime",
+}
+#: Squared-distance slack (m²) so a point exactly at the radius is never lost
+#: to floating point.
+_EPS_M2 = 1e-6
+#: Late night: 22:00 to 05:59.
+LATE_HOURS = frozenset({22, 23, 0, 1, 2, 3, 4, 5})
+
+
+def within_radius(xy: np.ndarray, x: float, y: float, radius_m: float) -> np.ndarray:
+    """True for the points within ``radius_m`` metres of (x, y), the edge included."""
+    d2 = (xy[:, 0] - x) ** 2 + (xy[:, 1] - y) ** 2
+    return d2 <= radius_m * radius_m + _EPS_M2
+
+
+def disclose(count: int, analyst: bool) -> int | str:
+    """A sensitive count as shown: 1 to 4 become "fewer than 5" below analyst."""
+    return FEWER_THAN_5 if (not analyst and 1 <= count <= 4) else int(count)
+
+
+def _counts(values: pd.Series, name: str) -> list[dict[str, Any]]:
+    counts = values.value_counts()
+    frame = counts.rename_axis(name).reset_index(name="count")
+    frame = frame.sort_values(["count", name], ascending=[False, True])
+    return [{name: str(r[name]), "count": int(r["count"])} for _, r in frame.iterrows()]
+
+
+def _profile(inside: pd.DataFrame) -> dict[str, Any]:
+    """Hour-of-day and day-of-week counts of the incidents that carry them."""
+    timed = inside[inside["occurred_precision"] == DatePrecision.MINUTE.value]
+    dated = inside[
+        inside["occurred_precision"].isin(
+            [DatePrecision.DAY.value, DatePrecision.MINUTE.value]
+        )
+    ]
+    when = pd.to_datetime(timed["occurred_at"].str[:16], format="%Y-%m-%dT%H:%M")
+    days = pd.to_datetime(dated["occurred_at"].str[:10], format="%Y-%m-%d")
+    hours = np.bincount(when.dt.hour.to_numpy(dtype=int), minlength=24)
+    dows = np.bincount(days.dt.dayofweek.to_numpy(dtype=int), minlength=7)
+    late = int(sum(hours[h] for h in LATE_HOURS))
+    return {
+        "incidents": len(inside),
+        "timed": len(timed),
+        "dated": len(dated),
+        "by_hour": [int(v) for v in hours],
+        "by_day": [
+            {"day": d, "count": int(v)} for d, v in zip(DAYS, dows, strict=True)
+        ],
+        "late_night": late,
+        "fri_sat": int(dows[4] + dows[5]),
+    }
+
+
+def _before_after(
+    inside: pd.DataFrame, months: list[str], date: str
+) -> dict[str, Any] | None:
+    """Counts before/after ``date`` on whole months (police.uk has no day)."""
+    month, day = date[:7], int(date[8:10]) if len(date) >= 10 else 1
+    before = [m for m in months if m < month]
+    after = [m for m in months if (m >= month if day == 1 else m > month)]
+    if not before or not after:
+        return {
+            "date": date,
+            "error": f"the period {months[0]} to {months[-1]} needs whole months "
+            f"both before and after {date}",
+        }
+    n_before = int(inside["month"].isin(before).sum())
+    n_after = int(inside["month"].isin(after).sum())
+    result = before_after(n_before, n_after, len(before), len(after), date).as_dict()
+    result["months_before_list"] = [before[0], before[-1]]
+    result["months_after_list"] = [after[0], after[-1]]
+    if day != 1:
+        result["note"] = (
+            f"police.uk gives months only: {month}, the month of the date, is left "
+            "out and the comparison uses whole months either side"
+        )
+    return result
+
+
+def _gistar(context: CheckContext, point: shapely.Point) -> dict[str, Any] | None:
+    cells = context.gistar_cells
+    if cells is None:
+        return None
+    hit = cells[cells.contains(point) | cells.touches(point)]
+    if hit.empty:
+        return {"bin": None, "label": "outside every cell of the layer"}
+    cell = hit.iloc[0]
+    gi_bin = int(cell.get("gistar_bin", 0))
+    confidence = {3: "99 %", 2: "95 %", 1: "90 %"}.get(abs(gi_bin))
+    if gi_bin > 0:
+        label = f"in a hotspot cell ({confidence} confidence)"
+    elif gi_bin < 0:
+        label = f"in a cold-spot cell ({confidence} confidence)"
+    else:
+        label = "in a cell that is not a statistically significant hotspot"
+    return {
+        "bin": gi_bin,
+        "z": round(float(cell.get("gistar_z", float("nan"))), 3),
+        "p": float(cell.get("gistar_p", float("nan"))),
+        "cell_incidents": int(cell.get("n", 0)),
+        "label": label,
+    }
+
+
+def _outlets(
+    context: CheckContext, premises: Mapping[str, Any], radius_m: float
+) -> dict[str, Any]:
+    others = context.premises[
+        context.premises["premises_id"] != premises["premises_id"]
+    ]
+    dx = others["easting"].to_numpy(float) - float(premises["easting"])
+    dy = others["northing"].to_numpy(float) - float(premises["northing"])
+    distance = np.hypot(dx, dy)
+    near = others.assign(distance_m=distance.round(0))[distance <= radius_m + 1e-9]
+    near = near.sort_values(["distance_m", "name"])
+    return {
+        "radius_m": radius_m,
+        "count": len(near),
+        "by_type": _counts(near["premises_type"], "type"),
+        "nearby": [
+            {
+                "premises_id": r.premises_id,
+                "name": r.name,
+                "type": r.premises_type,
+                "distance_m": int(r.distance_m),
+                "easting": float(r.easting),
+                "northing": float(r.northing),
+            }
+            for r in near.itertuples()
+        ],
+    }
+
+
+def _locations(
+    context: CheckContext, x: float, y: float, extent_m: float
+) -> list[dict[str, float]]:
+    """Incident locations near the premises, counted, for the report's map.
+
+    Locations with fewer incidents than the role's minimum are left out.
+    """
+    frame = context.incidents
+    box = within_radius(context.xy, x, y, extent_m * math.sqrt(2))
+    box &= (np.abs(context.xy[:, 0] - x) <= extent_m) & (
+        np.abs(context.xy[:, 1] - y) <= extent_m
+    )
+    counts = frame.loc[box].groupby(["easting", "northing"]).size()
+    counts = counts[counts >= context.policy.min_location_count]
+    return [{"easting": e, "northing": n, "n": int(c)} for (e, n), c in counts.items()]
+
+
+def check_premises(
+    premises: Mapping[str, Any], context: CheckContext
+) -> dict[str, Any]:
+    """Everything the area check reports for one premises (JSON-ready)."""
+    request = context.request
+    premises = dict(premises)
+    x, y = float(premises["easting"]), float(premises["northing"])
+    point = shapely.Point(x, y)
+    mask = within_radius(context.xy, x, y, request.radius_m)
+    inside = context.incidents.loc[mask]
+    analyst = context.policy.record_level
+    circle_m2 = math.pi * request.radius_m**2
+    city_m2 = float(context.city.geometry.area)
+    total = len(inside)
+    n_city = len(context.incidents)
+    comparisons = {}
+    if n_city:
+        expected = n_city * circle_m2 / city_m2
+        comparisons["city"] = rate_ratio(total, expected, "the city average").as_dict()
+    ward = ward_of(context, point)
+    if ward is not None:
+        n_ward = int((context.incidents["ward_code"] == ward["code"]).sum())
+        if n_ward:
+            expected = n_ward * circle_m2 / float(ward.geometry.area)
+            comparisons["ward"] = rate_ratio(
+                total, expected, f"the {ward['name']} ward average"
+            ).as_dict()
+    months = pd.Series(0, index=context.months).add(
+        inside["month"].value_counts(), fill_value=0
+    )
+    sensitive = [
+        {
+            "flag": flag,
+            "label": SENSITIVE_LABELS[flag],
+            "count": (
+                "not shown to this role"
+                if flag in context.policy.excluded_flags
+                else disclose(int(inside[flag].sum()), analyst)
+            ),
+        }
+        for flag in SENSITIVE_FLAGS
+    ]
+    cia_name = None
+    if context.cia is not None:
+        hit = context.cia[context.cia.contains(point)]
+        cia_name = None if hit.empty else str(hit.iloc[0]["name"])
+    result: dict[str, Any] = {
+        "premises": {k: premises[k] for k in premises if k != "geometry"},
+        "radius_m": request.radius_m,
+        "period": {
+            "from": context.month_from,
+            "to": context.month_to,
+            "months": len(context.months),
+        },
+        "theme": request.theme or "all",
+        "role": context.policy.role.value,
+        "total": total,
+        "by_theme": _counts(inside["theme"], "theme"),
+        "by_category": _counts(inside["category"], "category"),
+        "by_source": _counts(inside["source"], "source"),
+        "by_month": [{"month": m, "count": int(v)} for m, v in months.items()],
+        "exact_locations": int((inside["geocode_quality"] == "exact").sum()),
+        "profile": _profile(inside),
+        "comparison": comparisons,
+        "rate_ratio_sentence": (
+            f"Within {request.radius_m:g} m: {total:,} incidents, "
+            + comparisons["city"]["sentence"]
+            + "."
+            if "city" in comparisons
+            else ""
+        ),
+        "ward": None if ward is None else {"code": ward["code"], "name": ward["name"]},
+        "gistar": _gistar(context, point),
+        "cia": {"inside": cia_name is not None, "name": cia_name},
+        "outlets": _outlets(context, premises, request.outlet_radius_m),
+        "sensitive": sensitive,
+        "before_after": (
+            _before_after(inside, context.months, request.change_date)
+            if request.change_date
+            else None
+        ),
+        "sources": context.sources,
+    }
+    result["locations"] = _locations(
+        context, x, y, max(request.outlet_radius_m, request.radius_m) + 60
+    )
+    result["caveats"] = caveats_for(result)
+    return result
