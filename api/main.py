@@ -15,7 +15,7 @@ from api.cache import LayerCache
 from api.compute import ProcessComputer, layer_body
 from api.errors import install_error_handlers
 from api.ogc import install_ogc
-from api.routes import areas, boundaries, incidents, layers, maps, status
+from api.routes import areas, boundaries, incidents, layers, maps, premises, status
 from api.shortcut import CachedLayerShortcut
 from hotspots import __version__
 from hotspots.settings import Settings, unknown_variables
@@ -73,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = open_store(settings.store_url())
     app.state.pack = settings.area_pack()
     app.state.layers = LayerCache(pack=app.state.pack)
-    for module in (status, layers, incidents, boundaries, areas, maps):
+    for module in (status, layers, incidents, boundaries, areas, maps, premises):
         app.include_router(module.router)
     install_error_handlers(app)
     install_ogc(app)
