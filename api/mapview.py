@@ -23,6 +23,7 @@ from jinja2 import Template
 import geopandas as gpd
 
 from api.assets import folium_css, folium_js
+from api.map_premises import add_premises_layer
 from api.maplayers import StyledLayer, style_layer
 from api.mappanels import (
     PAGE_CSS,
@@ -119,6 +120,8 @@ def build_map(
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     _add_panels(fmap, view, data, settings, list(legends.values()), export)
     _PageScript(fmap, {name: e.section_id for name, e in legends.items()}).add_to(fmap)
+    if not export:  # the premises layer reads this service (api/map_premises.py)
+        add_premises_layer(fmap)
     if view.view is None:
         w, s, e, n = data.area_bounds
         # Room for the info panel (left) and the layer control (right).

@@ -1,0 +1,160 @@
+"""The premises layer on the map: clustered points, popups linking to the check,
+and a search box. Its data comes from this service (``/api/v1/premises``), so no
+request leaves the machine; the standalone export leaves it out.
+"""
+
+from __future__ import annotations
+
+import folium
+from branca.element import MacroElement
+from jinja2 import Template
+
+__all__ = ["PREMISES_CSS", "add_premises_layer"]
+
+PREMISES_CSS = """
+.hs-premises-search { position: absolute; z-index: 1000; left: 10px; bottom: 28px;
+  width: 280px; max-width: calc(100vw - 20px); background: #fff; padding: 6px 8px;
+  border-radius: 4px; box-shadow: 0 1px 5px rgba(0,0,0,.4); font: 12px sans-serif; }
+.hs-premises-search input { width: 100%; box-sizing: border-box; padding: 4px; }
+.hs-premises-search ol { margin: 4px 0 0; padding-left: 18px; max-height: 160px;
+  overflow-y: auto; }
+.hs-premises-search li { cursor: pointer; margin: 2px 0; }
+.hs-premises-search li:hover { text-decoration: underline; }
+.hs-pcluster { background: #d95f02; color: #fff; border-radius: 50%;
+  text-align: center; font: bold 11px/26px sans-serif; border: 2px solid #fff;
+  box-shadow: 0 0 3px rgba(0,0,0,.5); }
+"""
+
+_SEARCH_HTML = """
+<div class="hs-premises-search" id="hs-premises-search">
+<label for="hs-premises-q"><b>Premises</b> (name, postcode or street)</label>
+<input id="hs-premises-q" type="search" placeholder="e.g. White Swan, PO1 2DD"
+ autocomplete="off">
+<ol id="hs-premises-results"></ol>
+<div class="hs-premises-note">Register: business-rates list, no licence or hours.
+</div>
+</div>
+"""
+
+
+class _PremisesScript(MacroElement):
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this.map_name }};
+  var group = L.layerGroup().addTo(map);
+  var points = [];
+  var markers = {};
+  var COLOURS = {pub: "#d95f02", club: "#7570b3", restaurant: "#1b9e77",
+                 hotel: "#e7298a"};
+  var CELL_PX = 48, CLUSTER_BELOW = 16;
+  function esc(s) {
+    return String(s).replace(/[&<>"]/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; });
+  }
+  function popup(p) {
+    var id = encodeURIComponent(p.premises_id);
+    var base = "/api/v1/premises/" + id;
+    return "<b>" + esc(p.name) + "</b><br>" + esc(p.type) + " · " + esc(p.address)
+      + "<br><i>No licence or hours in this register.</i><br>"
+      + '<a class="hs-check-link" target="_blank" href="' + base
+      + '/report?format=html">Area check (100 m, last 6 months)</a> · '
+      + '<a target="_blank" href="' + base + '/report?format=pdf">PDF</a> · '
+      + '<a target="_blank" href="' + base + '/check">JSON</a>';
+  }
+  function draw() {
+    group.clearLayers();
+    markers = {};
+    var zoom = map.getZoom();
+    var cells = {};
+    points.forEach(function (p) {
+      var key = p.id;
+      if (zoom < CLUSTER_BELOW) {
+        var pt = map.project(p.latlng, zoom);
+        key = Math.floor(pt.x / CELL_PX) + ":" + Math.floor(pt.y / CELL_PX);
+      }
+      (cells[key] = cells[key] || []).push(p);
+    });
+    Object.keys(cells).forEach(function (key) {
+      var members = cells[key];
+      if (members.length === 1) {
+        var p = members[0];
+        var m = L.circleMarker(p.latlng, {radius: 6, weight: 2, color: "#fff",
+          fillColor: COLOURS[p.props.type] || "#666", fillOpacity: 0.95,
+          className: "hs-premises-marker"}).bindPopup(popup(p.props));
+        markers[p.id] = m;
+        group.addLayer(m);
+        return;
+      }
+      var lat = 0, lng = 0;
+      members.forEach(function (q) { lat += q.latlng.lat; lng += q.latlng.lng; });
+      var centre = L.latLng(lat / members.length, lng / members.length);
+      var icon = L.divIcon({className: "hs-pcluster", iconSize: [30, 30],
+        html: String(members.length)});
+      var c = L.marker(centre, {icon: icon, title: members.length + " premises"});
+      c.on("click", function () {
+        var b = L.latLngBounds(members.map(function (q) { return q.latlng; }));
+        map.fitBounds(b.pad(0.3), {maxZoom: CLUSTER_BELOW});
+      });
+      group.addLayer(c);
+    });
+  }
+  function show(id) {
+    var p = points.filter(function (q) { return q.id === id; })[0];
+    if (!p) { return; }
+    map.setView(p.latlng, Math.max(map.getZoom(), CLUSTER_BELOW + 1));
+    draw();
+    if (markers[id]) { markers[id].openPopup(); }
+  }
+  window.hsPremises = {show: show, draw: draw, count: function () {
+    return points.length; }};
+  fetch("/api/v1/premises/layer").then(function (r) { return r.json(); })
+    .then(function (data) {
+      points = data.features.map(function (f) {
+        return {id: f.properties.premises_id, props: f.properties,
+          latlng: L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0])};
+      });
+      draw();
+      document.body.setAttribute("data-premises", String(points.length));
+    });
+  map.on("zoomend", draw);
+  var input = document.getElementById("hs-premises-q");
+  var list = document.getElementById("hs-premises-results");
+  var timer = null;
+  L.DomEvent.disableClickPropagation(document.getElementById("hs-premises-search"));
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      var q = input.value.trim();
+      if (!q) { list.innerHTML = ""; return; }
+      fetch("/api/v1/premises?limit=8&q=" + encodeURIComponent(q))
+        .then(function (r) { return r.json(); })
+        .then(function (res) {
+          list.innerHTML = "";
+          res.data.forEach(function (r) {
+            var li = document.createElement("li");
+            li.className = "hs-premises-result";
+            li.textContent = r.name + " (" + r.premises_type + ", " + r.postcode + ")";
+            li.addEventListener("click", function () { show(r.premises_id); });
+            list.appendChild(li);
+          });
+          if (!res.data.length) { list.innerHTML = "<li>No match</li>"; }
+        });
+    }, 200);
+  });
+})();
+{% endmacro %}"""
+    )
+
+    def __init__(self, fmap: folium.Map) -> None:
+        super().__init__()
+        self._name = "PremisesLayer"
+        self.map_name = fmap.get_name()
+
+
+def add_premises_layer(fmap: folium.Map) -> None:
+    """Add the premises layer and its search box to a map page."""
+    root = fmap.get_root()
+    root.header.add_child(folium.Element(f"<style>{PREMISES_CSS}</style>"))
+    root.html.add_child(folium.Element(_SEARCH_HTML))
+    _PremisesScript(fmap).add_to(fmap)
