@@ -499,6 +499,10 @@ def serve(
             f"Loaded sample data: {totals['stored']:,} incidents stored, "
             f"{totals['rejected']:,} rows rejected (see `hotspots batches`)."
         )
+    if with_sample_data:  # the sample premises register (hotspots/cli_premises.py)
+        from hotspots.cli_premises import load_sample_register
+
+        load_sample_register()
     bind_host = host or settings.host
     bind_port = port or settings.port
     _out.print(
@@ -523,6 +527,9 @@ def _add_subcommands() -> None:
     from hotspots.cli_area import area_app
 
     app.add_typer(area_app, name="area")
+    from hotspots.cli_premises import premises_app
+
+    app.add_typer(premises_app, name="premises")
 
 
 _add_subcommands()
