@@ -28,6 +28,7 @@ from hotspots.areas.pack import AreaPack
 from hotspots.areas.registry import DEFAULT_PACK
 from hotspots.crs import BNG, wgs84_to_bng
 from hotspots.errors import EmptyInputError, InvalidParameterError
+from hotspots.evaluation.trust import layer_coverage, layer_trust, trust_text
 from hotspots.schema import FLAG_COLUMNS, DatePrecision
 from hotspots.store import IncidentQuery, IncidentStore
 from hotspots.themes import parse_theme
@@ -47,6 +48,9 @@ AREA_RULE = (
     "incidents by the ward/LSOA codes given at ingest (polygon, or nearest within "
     "the coast tolerance); features crossing the area or holding its incidents"
 )
+#: Parameters left out when a layer's recipe is backtested (they change no
+#: hotspot cell: permutations only add a pseudo p-value).
+TRUST_SKIPS = frozenset({"permutations", "seed"})
 #: Side (m) of the speck that brings an area's incident outside its polygon into
 #: the analysis (see :func:`analysis_area`).
 SPECK_M = 0.002
@@ -177,6 +181,7 @@ def compute_layer(
     _check_parameters(request.method, method, request.parameters)
     area = analysis_area(study.geometry, points)
     result = method(points, area=area, **dict(request.parameters))
+    context["trust"] = _trust(store, request, method, study, area, result, context)
     result = _select_features(result, points, study, shown, box)
     layer = to_geojson(result, extra_parameters=context)
     if context.get("left_out_month_only"):
@@ -186,6 +191,36 @@ def compute_layer(
             "part-way through their month"
         )
     return layer
+
+
+def _trust(
+    store: IncidentStore,
+    request: LayerRequest,
+    method: Callable[..., HotspotResult],
+    study: Area,
+    area: shapely.Geometry,
+    result: HotspotResult,
+    context: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The layer's trust figure: its recipe backtested on the months after."""
+    if request.day_from or request.day_to:
+        return {"note": "not backtested: the period is given in days"}
+    whole = replace(request, month_from=None, month_to=None)
+    history = incident_points(store, whole, study)
+    parameters = {k: v for k, v in request.parameters.items() if k not in TRUST_SKIPS}
+    trust = layer_trust(
+        method,
+        request.method,
+        parameters,
+        history,
+        store.months(),
+        (str(context["period_from"]), str(context["period_to"])),
+        area,
+        layer_coverage(result, float(area.area)),
+    )
+    if "text" in trust:
+        trust["text"] = trust_text(trust, str(context["theme"]))
+    return trust
 
 
 def analysis_area(

@@ -1,0 +1,103 @@
+"""The trust figure in every layer, and the default method chosen by backtest."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotspots.evaluation.forecasters import Counts, GiStar
+from hotspots.evaluation.run import backtest_store, choose_default, layer_recipes
+from hotspots.layers import LayerRequest, compute_layer
+from hotspots.store import SQLiteStore
+
+
+def test_repeated_months_give_a_perfect_count_map(repeated_store: SQLiteStore) -> None:
+    layer = compute_layer(
+        repeated_store,
+        LayerRequest(
+            method="grid", theme="asb", month_from="2017-03", month_to="2017-05",
+            parameters={"cell_size_m": 100.0},
+        ),
+    )  # fmt: skip
+    trust = layer["parameters"]["trust"]
+    # One origin: May, built from February to April (the same three months).
+    assert trust["origins"] == ["2017-05"]
+    assert trust["window_months"] == 3
+    # Every month is the same, so the count map is the best possible map.
+    assert trust["pei"] == pytest.approx(1.0)
+    assert trust["rri"] == pytest.approx(1.0)
+    summary = layer["summary"]
+    assert trust["coverage"] == pytest.approx(
+        summary["hotspot_cells"] / summary["cells"]
+    )
+    assert "following month's asb incidents" in trust["text"]
+
+
+def test_too_few_months_say_so(repeated_store: SQLiteStore) -> None:
+    layer = compute_layer(
+        repeated_store,
+        LayerRequest(method="gistar", theme="asb", month_from="2017-02",
+                     month_to="2017-05"),
+    )  # fmt: skip
+    assert "needs 5 months" in layer["parameters"]["trust"]["note"]
+
+
+@pytest.mark.parametrize("method", ["grid", "kde", "gistar", "dbscan", "hdbscan"])
+def test_every_layer_carries_its_trust_figure(
+    sample_store: SQLiteStore, method: str
+) -> None:
+    layer = compute_layer(
+        sample_store,
+        LayerRequest(method=method, theme="asb", month_from="2017-05",
+                     month_to="2017-07"),
+    )  # fmt: skip
+    trust = layer["parameters"]["trust"]
+    assert trust["origins"] == ["2017-05", "2017-06", "2017-07"]
+    assert 0 < trust["coverage"] < 0.2
+    assert 0 < trust["hit_rate"] < 1
+    assert trust["pai"] == pytest.approx(
+        trust["hit_rate"] / trust["coverage"], rel=0.02
+    )
+    assert trust["text"].startswith("This map's top")
+
+
+def test_gistar_trust_matches_the_evaluation_grid(sample_store: SQLiteStore) -> None:
+    """The layer's own backtest and the fast evaluation-grid backtest agree."""
+    layer = compute_layer(
+        sample_store,
+        LayerRequest(method="gistar", theme="violence", month_from="2017-05",
+                     month_to="2017-07", parameters={"cell_size_m": 100.0}),
+    )  # fmt: skip
+    trust = layer["parameters"]["trust"]
+    bt = backtest_store(
+        sample_store, {"gi": GiStar(window=3)}, theme="violence",
+        coverages=[trust["coverage"]],
+    )  # fmt: skip
+    fast = bt.summary().iloc[0]
+    assert trust["hit_rate"] == pytest.approx(fast["hit_rate"], abs=0.03)
+
+
+def test_default_method_is_the_one_that_backtests_best(
+    sample_store: SQLiteStore,
+) -> None:
+    choice = choose_default(sample_store, theme="asb")
+    assert choice is not None
+    table = choice.table.set_index("method")
+    assert choice.pei == pytest.approx(table["pei"].max())
+    gistar = next(r for r in layer_recipes() if r.method == "gistar")
+    # The old default (Gi*, 3 months) predicts worse than the chosen map.
+    assert table.loc[gistar.label, "pei"] < choice.pei
+    assert choice.recipe.method == "grid"
+    assert choice.origins == 3
+
+
+def test_counts_beat_gi_star_on_held_back_months(sample_store: SQLiteStore) -> None:
+    bt = backtest_store(
+        sample_store,
+        {"counts": Counts(window=None), "gistar": GiStar(window=3)},
+        theme="violence",
+        coverages=[0.05],
+    )
+    s = bt.summary().set_index("method")
+    assert s.loc["counts", "pai"] > 1.3 * s.loc["gistar", "pai"]
+    assert bt.parameters["grid_cell_size_m"] == 100.0
+    assert bt.parameters["origins"] == ["2017-05", "2017-06", "2017-07"]
