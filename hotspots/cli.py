@@ -530,6 +530,9 @@ def _add_subcommands() -> None:
     from hotspots.cli_premises import premises_app
 
     app.add_typer(premises_app, name="premises")
+    from hotspots.cli_evaluate import evaluate
+
+    app.command("evaluate", cls=_PlainHelpCommand)(evaluate)
 
 
 _add_subcommands()
