@@ -65,7 +65,7 @@ def _profile(inside: pd.DataFrame) -> dict[str, Any]:
     when = pd.to_datetime(timed["occurred_at"].str[:16], format="%Y-%m-%dT%H:%M")
     days = pd.to_datetime(dated["occurred_at"].str[:10], format="%Y-%m-%d")
     hours = np.bincount(when.dt.hour.to_numpy(dtype=int), minlength=24)
-    dows = np.bincount(days.dt.dayofweek.to_numpy(dtype=int), minlength=7)
+    dows = np.bincount(days.dt.day_of_week.to_numpy(dtype=int), minlength=7)
     late = int(sum(hours[h] for h in LATE_HOURS))
     return {
         "incidents": len(inside),

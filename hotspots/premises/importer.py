@@ -224,6 +224,12 @@ def prepare_premises(
     failed = located["error_reason"].astype(str) != ""
     reject(failed, located["error_field"].astype(str).where(failed, ""), "")
     reasons[failed & (reasons == "")] = located.loc[failed, "error_reason"]
+    if mapping.postcode_from_address:
+        no_postcode = (
+            failed & (table["postcode"] == "") & (reasons == "no location given")
+        )
+        fields[no_postcode] = "address"
+        reasons[no_postcode] = "no postcode at the end of the address"
     good = fields == ""
     rejects = pd.DataFrame(
         {
