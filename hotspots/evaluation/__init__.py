@@ -9,6 +9,7 @@ figures built on them: each layer's trust figure and the default-method choice
 from hotspots.evaluation.backtest import Backtest, origins, rolling_backtest, summarise
 from hotspots.evaluation.forecasters import (
     Blend,
+    Borrow,
     Counts,
     Decay,
     Forecaster,
@@ -32,6 +33,7 @@ __all__ = [
     "COVERAGES",
     "Backtest",
     "Blend",
+    "Borrow",
     "Counts",
     "Decay",
     "Forecaster",

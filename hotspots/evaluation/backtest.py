@@ -61,6 +61,7 @@ def rolling_backtest(
     test_months: int = 1,
     coverages: Sequence[float] = COVERAGES,
     progress: Progress | None = None,
+    context: tuple[NDArray, NDArray, Sequence[str] | NDArray] | None = None,
 ) -> Backtest:
     """Score every forecaster at every origin.
 
@@ -84,6 +85,8 @@ def rolling_backtest(
         Shares of cells at which to score.
     progress : callable, optional
         Called ``(done, total, label)`` after each map.
+    context : (x, y, month), optional
+        Every incident of all themes, for recipes that borrow from them.
 
     Returns
     -------
@@ -101,11 +104,18 @@ def rolling_backtest(
             f"{min_train + test_months} (min_train={min_train}, "
             f"test_months={test_months})"
         )
+    if context is not None:
+        cx, cy = np.asarray(context[0], "float64"), np.asarray(context[1], "float64")
+        ct = np.array([index.get(str(m), -1) for m in context[2]], dtype=np.int64)
     rows: list[dict[str, object]] = []
     total, done = len(starts) * len(forecasters), 0
     for i in starts:
         past = (t >= 0) & (t < i)
-        history = History(grid, x[past], y[past], t[past], i)
+        other = None
+        if context is not None:
+            before = (ct >= 0) & (ct < i)
+            other = History(grid, cx[before], cy[before], ct[before], i)
+        history = History(grid, x[past], y[past], t[past], i, other)
         train = history.counts()[grid.mask]
         future = (t >= i) & (t < i + test_months)
         actual, _ = bin_points(grid, x[future], y[future])

@@ -23,6 +23,7 @@ from hotspots.analysis.kde import kde_surface
 
 __all__ = [
     "Blend",
+    "Borrow",
     "Counts",
     "Decay",
     "Forecaster",
@@ -48,6 +49,9 @@ class History:
     y: NDArray[np.float64]
     t: NDArray[np.int64]
     n_slices: int
+    #: Every incident (all themes) before the origin, for recipes that borrow
+    #: strength from the other themes; None: the theme's own.
+    context: History | None = None
 
     def slice_counts(self) -> NDArray[np.float64]:
         """Counts per slice and cell, shape ``(n_slices, nrows, ncols)``."""
@@ -200,6 +204,26 @@ class Blend(_Params):
         return base + float(self.kde_weight) * smooth
 
 
+@dataclass(frozen=True)
+class Borrow(_Params):
+    """The theme's counts plus ``weight`` x every incident's counts (all themes).
+
+    Places busy for all incidents are likelier to be busy for the theme: with a
+    few months of one theme, its counts are noisy, and the other themes steady
+    them (shrinkage towards the all-incident map).
+    """
+
+    name: str = "borrow"
+    window: int | None = None
+    weight: float = 0.5
+
+    def __call__(self, history: History) -> NDArray[np.float64]:
+        """Score per cell."""
+        own = history.counts(self.window)
+        other = history.context or history
+        return own + float(self.weight) * other.counts(self.window)
+
+
 def default_forecasters() -> dict[str, Forecaster]:
     """The methods and baselines of a standard backtest, by label."""
     items: list[tuple[str, Forecaster]] = [
@@ -218,5 +242,6 @@ def default_forecasters() -> dict[str, Forecaster]:
             "decayed (6 m) + 0.5 KDE 150 m",
             Blend(bandwidth_m=150.0, kde_weight=0.5, half_life_months=6.0),
         ),
+        ("counts all + 0.5 all-theme counts", Borrow(weight=0.5)),
     ]
     return dict(items)

@@ -96,6 +96,9 @@ def backtest_store(
     area = resolve_area(study_area, pack)
     points = theme_incidents(store, area, theme, excluded_flags)
     grid = evaluation_grid(area, points, cell_size_m)
+    everything = points
+    if theme and theme != "all":
+        everything = theme_incidents(store, area, None, excluded_flags)
     bt = rolling_backtest(
         points["x"].to_numpy(),
         points["y"].to_numpy(),
@@ -107,6 +110,7 @@ def backtest_store(
         test_months=test_months,
         coverages=coverages,
         progress=progress,
+        context=(everything["x"], everything["y"], everything["month"].to_numpy()),
     )
     extra = {
         "theme": theme or "all",

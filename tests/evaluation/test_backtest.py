@@ -8,6 +8,7 @@ import pytest
 from hotspots.analysis.grid import make_grid
 from hotspots.errors import InvalidParameterError
 from hotspots.evaluation import (
+    Borrow,
     Counts,
     Decay,
     GiStar,
@@ -118,3 +119,40 @@ def test_too_few_months_refused() -> None:
     x, y, m = _points()
     with pytest.raises(InvalidParameterError, match="at least 4"):
         rolling_backtest(x[:5], y[:5], m[:5], GRID, {"c": Counts()})
+
+
+def test_borrow_adds_weighted_all_theme_counts() -> None:
+    everything = History(
+        GRID, np.array([350.0, 350.0, 950.0]), np.array([250.0, 250.0, 950.0]),
+        np.array([0, 1, 1]), 2,
+    )  # fmt: skip
+    own = History(
+        GRID, np.array([350.0]), np.array([250.0]), np.array([1]), 2, everything
+    )
+    s = Borrow(weight=0.5)(own)
+    assert s[2, 3] == pytest.approx(1 + 0.5 * 2)
+    assert s[9, 9] == pytest.approx(0.5)
+    # Without a context it borrows from itself: (1 + w) x own counts.
+    alone = History(GRID, np.array([350.0]), np.array([250.0]), np.array([1]), 2)
+    assert Borrow(weight=0.5)(alone)[2, 3] == pytest.approx(1.5)
+
+
+def test_backtest_passes_context_months_before_the_origin() -> None:
+    x, y, m = _points()
+    # Context: the theme plus a far cell with 9 other incidents every month.
+    cx = np.concatenate([x, np.full(5 * 9, 50.0)])
+    cy = np.concatenate([y, np.full(5 * 9, 50.0)])
+    cm = list(m) + [mm for mm in MONTHS for _ in range(9)]
+
+    def april_hit_rate(weight: float) -> float:
+        bt = rolling_backtest(
+            x, y, m, GRID, {"b": Borrow(weight=weight)}, coverages=[0.01],
+            context=(cx, cy, cm),
+        )  # fmt: skip
+        return float(bt.folds[bt.folds["origin"] == "2017-04"].iloc[0]["hit_rate"])
+
+    # Weight 1: planted cell 15 + 15 = 30 beats the far cell's 27.
+    assert april_hit_rate(1.0) == pytest.approx(5 / 6)
+    # Weight 2: planted 15 + 30 = 45 loses to 54; the far cell has no April
+    # incidents of the theme.
+    assert april_hit_rate(2.0) == 0.0
