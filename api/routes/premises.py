@@ -16,6 +16,7 @@ from hotspots.premises.search import search_premises
 from hotspots.premises.service import (
     PremisesNotFoundError,
     context_for,
+    get_premises,
     make_report,
     rank,
 )
@@ -49,7 +50,7 @@ def _context(
 
 def _premises(store: IncidentStore, premises_id: str) -> dict[str, Any]:
     try:
-        return _premises(store, premises_id)
+        return get_premises(register_of(store), premises_id)
     except PremisesNotFoundError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
 
