@@ -51,7 +51,8 @@ def theme_incidents(
     theme: str | None,
     excluded_flags: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """``x``, ``y`` (BNG metres) and ``month`` of a theme's incidents in an area."""
+    """``x``, ``y`` (BNG metres), ``month`` and ``ward_code`` of a theme's
+    incidents in an area."""
     themes = [parse_theme(theme).value] if theme and theme != "all" else []
     query = IncidentQuery(
         themes=themes,
@@ -62,7 +63,12 @@ def theme_incidents(
     for flag in excluded_flags:
         frame = frame[~frame[flag].astype(bool)]
     return pd.DataFrame(
-        {"x": frame["easting"], "y": frame["northing"], "month": frame["month"]}
+        {
+            "x": frame["easting"],
+            "y": frame["northing"],
+            "month": frame["month"],
+            "ward_code": frame["ward_code"],
+        }
     )
 
 

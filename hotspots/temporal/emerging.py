@@ -243,6 +243,6 @@ def emerging_hotspots(
         "trend_alpha": float(trend_alpha),
         "trend_test": "Mann-Kendall on Gi* z, continuity-corrected, two-sided",
         "ninety_percent_rule": NINETY,
-        "slices": int(cube.shape[0]),
+        "n_slices": int(cube.shape[0]),
     }
     return EmergingResult(z, p, hot, cold, mk.z, mk.p, mk.tau, mk.s, code, params)
