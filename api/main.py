@@ -75,6 +75,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.layers = LayerCache(pack=app.state.pack)
     for module in (status, layers, incidents, boundaries, areas, maps, premises):
         app.include_router(module.router)
+    from api.routes import change, evaluation  # issue 11: what changed, backtests
+
+    for module in (change, evaluation):
+        app.include_router(module.router)
     install_error_handlers(app)
     install_ogc(app)
     mount_assets(app)

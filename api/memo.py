@@ -1,0 +1,56 @@
+"""A small LRU of computed answers keyed by their arguments and data version.
+
+Change, emerging and backtest answers cost a fraction of a second to a few
+seconds; they are kept until the data changes (the version is in the key),
+like :class:`~api.cache.LayerCache` keeps layers. No FastAPI here.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+__all__ = ["Memo", "memo_of"]
+
+T = TypeVar("T")
+_CREATE = threading.Lock()
+
+
+class Memo:
+    """Thread-safe LRU: ``get(name, args, version, compute)``."""
+
+    def __init__(self, max_entries: int = 128) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+
+    def get(
+        self, name: str, args: dict[str, Any], version: int, compute: Callable[[], T]
+    ) -> T:
+        """The answer for ``args`` on data ``version``, computed when missing."""
+        key = json.dumps([name, args, version], sort_keys=True, default=str)
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return self._entries[key]  # type: ignore[no-any-return]
+        value = compute()
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return value
+
+
+def memo_of(state: Any) -> Memo:
+    """The app's memo (``app.state.memo``), made on first use."""
+    with _CREATE:
+        memo = getattr(state, "memo", None)
+        if memo is None:
+            memo = Memo()
+            state.memo = memo
+        return memo
