@@ -40,7 +40,7 @@ def _clean(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("")
+@router.get("", response_model=None)
 async def get_evaluation(
     request: Request,
     store: StoreDep,
