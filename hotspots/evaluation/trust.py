@@ -1,8 +1,9 @@
 """The trust figure of a layer: how its recipe did on the months after it.
 
 The same method with the same parameters and the same number of months is
-built at every earlier origin the data allows (training: the ``window``
-months before the origin; test: the month after) and scored at the coverage
+built at every earlier origin the data allows (training: up to ``window``
+months before the origin, at least :data:`MIN_TRAIN_MONTHS` or the window;
+test: the month after) and scored at the coverage
 the layer shows: the share of cells it marks as hotspots (Gi* bins >= 2, the
 top ``top_percent`` % for grid and KDE). Cluster layers (DBSCAN, HDBSCAN) are
 scored by the share of next month's incidents inside their polygons, at their
@@ -25,7 +26,17 @@ from hotspots.analysis.result import HotspotResult
 from hotspots.errors import HotspotError
 from hotspots.evaluation.metrics import score_map
 
-__all__ = ["SCORE_COLUMNS", "layer_coverage", "layer_trust", "trust_text"]
+__all__ = [
+    "MIN_TRAIN_MONTHS",
+    "SCORE_COLUMNS",
+    "layer_coverage",
+    "layer_trust",
+    "trust_text",
+]
+
+#: A map of more months than this is first tested once this many months exist
+#: (trained on every month before the origin, as the rolling backtest does).
+MIN_TRAIN_MONTHS = 3
 
 #: The column that ranks a cell layer's cells, by method.
 SCORE_COLUMNS = {"grid": ("w", "n"), "kde": ("density_km2",), "gistar": ("gistar_z",)}
@@ -119,8 +130,8 @@ def layer_trust(
         return {"note": "no hotspot area to score"}
     folds: list[dict[str, float]] = []
     tested: list[str] = []
-    for i in range(window, len(months)):
-        train = points[points["month"].isin(months[i - window : i])]
+    for i in range(min(window, MIN_TRAIN_MONTHS), len(months)):
+        train = points[points["month"].isin(months[max(0, i - window) : i])]
         test = points[points["month"] == months[i]]
         if train.empty or test.empty:
             continue
@@ -132,8 +143,8 @@ def layer_trust(
         tested.append(months[i])
     if not folds:
         return {
-            "note": f"not enough months to backtest: a {window}-month map needs "
-            f"{window + 1} months of data",
+            "note": "not enough months to backtest: needs "
+            f"{min(window, MIN_TRAIN_MONTHS) + 1} months of data",
             "window_months": window,
         }
     mean = {k: float(np.nanmean([f[k] for f in folds])) if any(
@@ -143,6 +154,7 @@ def layer_trust(
         **mean,
         "origins": tested,
         "window_months": window,
+        "min_train_months": min(window, MIN_TRAIN_MONTHS),
         "test_months": 1,
         "method": method_name,
     }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+import geopandas as gpd
+
 from hotspots.evaluation.forecasters import Counts, GiStar
 from hotspots.evaluation.run import backtest_store, choose_default, layer_recipes
 from hotspots.layers import LayerRequest, compute_layer
@@ -32,13 +34,30 @@ def test_repeated_months_give_a_perfect_count_map(repeated_store: SQLiteStore) -
     assert "following month's asb incidents" in trust["text"]
 
 
-def test_too_few_months_say_so(repeated_store: SQLiteStore) -> None:
+def test_longer_maps_train_on_the_months_there_are(repeated_store: SQLiteStore) -> None:
     layer = compute_layer(
         repeated_store,
-        LayerRequest(method="gistar", theme="asb", month_from="2017-02",
-                     month_to="2017-05"),
+        LayerRequest(method="grid", theme="asb", month_from="2017-02",
+                     month_to="2017-05", parameters={"cell_size_m": 100.0}),
     )  # fmt: skip
-    assert "needs 5 months" in layer["parameters"]["trust"]["note"]
+    trust = layer["parameters"]["trust"]
+    # A 4-month map, 4 months stored: tested on May from February to April.
+    assert trust["origins"] == ["2017-05"]
+    assert trust["window_months"] == 4 and trust["min_train_months"] == 3
+    assert trust["pei"] == pytest.approx(1.0)
+
+
+def test_too_few_months_say_so(repeated_store: SQLiteStore) -> None:
+    from shapely import box
+
+    from hotspots.analysis.grid import grid_counts
+    from hotspots.evaluation.trust import layer_trust
+
+    trust = layer_trust(
+        grid_counts, "grid", {}, gpd.GeoDataFrame({"month": []}, geometry=[]),
+        ["2017-02", "2017-03"], ("2017-02", "2017-03"), box(0, 0, 1, 1), 0.05,
+    )  # fmt: skip
+    assert trust["note"] == "not enough months to backtest: needs 3 months of data"
 
 
 @pytest.mark.parametrize("method", ["grid", "kde", "gistar", "dbscan", "hdbscan"])
