@@ -53,6 +53,7 @@ _CONTEXT = {
     "data_version",
     "categories",
     "excluded_flags",
+    "trust",  # shown in the legend (api/map_change.py)
 }
 
 PAGE_CSS = """

@@ -23,6 +23,7 @@ from jinja2 import Template
 import geopandas as gpd
 
 from api.assets import folium_css, folium_js
+from api.map_change import change_link, with_trust
 from api.map_premises import add_premises_layer
 from api.maplayers import StyledLayer, style_layer
 from api.mappanels import (
@@ -110,7 +111,7 @@ def build_map(
         styled = style_layer(method, layer, wards)
         group = _hotspot_group(method, view, styled)
         group.add_to(fmap)
-        legends[group.get_name()] = styled.legend
+        legends[group.get_name()] = with_trust(styled.legend, layer)
     if len(data.incidents):
         _incident_group(view, data).add_to(fmap)
     _outline_group(
@@ -313,7 +314,7 @@ def _add_panels(
             "</h1>",
             "</h1>" + controls_html(view.query(), data.months, areas, data.methods),
             1,
-        )
+        ) + change_link(view.query())
     extra = []
     if tiles_enabled(settings) and settings.tiles_attribution:
         extra.append(f"Basemap: {settings.tiles_attribution}")

@@ -6,15 +6,20 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import PackDep, PolicyDep, StoreDep
+from api.deps import PackDep, PolicyDep, SettingsDep, StoreDep
+from api.map_change import build_change_map
 from api.memo import memo_of
 from api.query import MonthQuery
+from hotspots.access import parse_role, policy_for
+from hotspots.areas import resolve_area
 from hotspots.change_layers import change_layer, emerging_layer, ward_trends
+from hotspots.errors import EmptyInputError
 from hotspots.schema import Theme
 
-router = APIRouter(prefix="/api/v1/change", tags=["change"])
+router = APIRouter(tags=["change"])
 
 ThemeQ = Annotated[Theme | None, Query(description="Theme (default: all)")]
 
@@ -30,7 +35,7 @@ def _theme(theme: Theme | None) -> str | None:
     return theme.value if theme else None
 
 
-@router.get("")
+@router.get("/api/v1/change")
 async def get_change(
     request: Request,
     store: StoreDep,
@@ -68,7 +73,7 @@ async def get_change(
     )
 
 
-@router.get("/emerging")
+@router.get("/api/v1/change/emerging")
 async def get_emerging(
     request: Request,
     store: StoreDep,
@@ -100,7 +105,7 @@ async def get_emerging(
     )
 
 
-@router.get("/trends")
+@router.get("/api/v1/change/trends")
 async def get_trends(
     store: StoreDep, pack: PackDep, policy: PolicyDep, theme: ThemeQ = None
 ) -> dict[str, Any]:
@@ -111,3 +116,49 @@ async def get_trends(
     )  # fmt: skip
     return {"theme": _theme(theme) or "all", "wards": wards,
             "data_version": store.data_version()}  # fmt: skip
+
+
+@router.get("/change", response_class=HTMLResponse, tags=["map"])
+def change_page(
+    request: Request,
+    store: StoreDep,
+    pack: PackDep,
+    settings: SettingsDep,
+    theme: ThemeQ = None,
+    area: Annotated[str | None, Query(description="'city' or a ward")] = None,
+) -> HTMLResponse:
+    """What changed in an area: emerging hot spot classes, this quarter against
+    the last, and each ward's monthly trend."""
+    chosen = resolve_area(area, pack)
+    flags = policy_for(parse_role(settings.default_role)).excluded_flags
+    name = _theme(theme)
+    memo = memo_of(request.app.state)
+    version = store.data_version()
+    args = {"theme": name, "periods": None, "fdr": 0.05, "study_area": None,
+            "flags": flags}  # fmt: skip
+    try:
+        change = memo.get("change", args, version, lambda: change_layer(
+            store, theme=name, pack=pack, excluded_flags=flags))  # fmt: skip
+        emerging = memo.get(
+            "emerging",
+            {"theme": name, "from": None, "to": None, "scheme": "ehsa", "lag": 1,
+             "alpha": 0.05, "flags": flags},
+            version,
+            lambda: emerging_layer(store, theme=name, pack=pack, excluded_flags=flags),
+        )  # fmt: skip
+    except EmptyInputError as exc:
+        return HTMLResponse(f"<p>Nothing to show: {exc}.</p>")
+    trends = ward_trends(store, theme=name, pack=pack, excluded_flags=flags)
+    wards = pack.boundaries("ward")
+    areas = [("city", pack.title), *zip(wards["code"], wards["name"], strict=True)]
+    label = "all incidents" if name is None else name
+    title = (
+        f"What changed: {label}, {chosen.name if not chosen.is_city else pack.title}"
+    )
+    fmap = build_change_map(
+        title=title, theme=name or "all", area=chosen, areas=areas, change=change,
+        emerging=emerging, trends=trends, wards=wards,
+        centre=pack.map_center or (50.8, -1.08),
+        query={"theme": name or "all", "area": area or "city"},
+    )  # fmt: skip
+    return HTMLResponse(fmap.get_root().render())

@@ -7,14 +7,16 @@ export, ``view`` (``lat,lon,zoom`` of the map as the user left it).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from api.assets import inline_assets
+from api.map_change import default_map_query
 from api.mapdata import gather_map_data, resolve_view
 from api.mapview import MapView, build_map
+from api.routes.evaluation import default_choice
 from hotspots.access import parse_role, policy_for
 
 router = APIRouter(tags=["map"])
@@ -22,7 +24,10 @@ router = APIRouter(tags=["map"])
 ThemeQ = Annotated[
     str | None, Query(description="'all' or asb, violence, drugs, alcohol, other")
 ]
-MethodQ = Annotated[str | None, Query(description="gistar (default), kde, grid, …")]
+MethodQ = Annotated[
+    str | None,
+    Query(description="gistar, kde, grid, …; default: the one that backtests best"),
+]
 FromQ = Annotated[str | None, Query(alias="from", description="First month, YYYY-MM")]
 ToQ = Annotated[str | None, Query(alias="to", description="Last month, YYYY-MM")]
 AreaQ = Annotated[str | None, Query(description="'city' or a ward/LSOA code or name")]
@@ -37,8 +42,10 @@ def _render(
     settings = request.app.state.settings
     months = store.months()
     pack = request.app.state.pack
-    view = resolve_view(months, **query, pack=pack)
     policy = policy_for(parse_role(settings.default_role))  # a page sends no key
+    if not query.get("method"):  # the method that backtests best (api/map_change.py)
+        query = default_map_query(query, months, _default_choice(request, query))
+    view = resolve_view(months, **query, pack=pack)
     layers = request.app.state.layers
     data = gather_map_data(store, layers, view, months, policy, pack)
     fmap = build_map(view, data, settings, export=export)
@@ -69,7 +76,8 @@ MapQuery = Annotated[dict[str, str | None], Depends(map_query)]
 
 @router.get("/", response_class=HTMLResponse)
 def map_page(request: Request, query: MapQuery) -> HTMLResponse:
-    """The hotspot map; defaults: latest three months with data, the city, Gi*."""
+    """The hotspot map; defaults: the city, and the method and months that
+    backtest best for the theme (else Gi*, the latest three months)."""
     return HTMLResponse(_render(request, query, export=False)[1])
 
 
@@ -81,6 +89,19 @@ def map_export(request: Request, query: MapQuery) -> HTMLResponse:
         inline_assets(html),
         headers={"Content-Disposition": f'attachment; filename="{_filename(shown)}"'},
     )
+
+
+def _default_choice(request: Request, query: dict[str, str | None]) -> Any:
+    """The backtested default for the page's theme and area (cached per data)."""
+    theme = query.get("theme")
+    area = query.get("area")
+    role = parse_role(request.app.state.settings.default_role)
+    return default_choice(
+        request.app.state, request.app.state.store, request.app.state.pack,
+        None if theme in (None, "all") else theme,
+        None if area in (None, "city") else area,
+        policy_for(role).excluded_flags,
+    )  # fmt: skip
 
 
 def _filename(view: MapView) -> str:
