@@ -62,6 +62,11 @@ class _PremisesScript(MacroElement):
       + '<a target="_blank" href="' + base + '/report?format=pdf">PDF</a> · '
       + '<a target="_blank" href="' + base + '/check">JSON</a>';
   }
+  function panelWidth() {
+    var info = document.getElementById("hs-info");
+    if (!info || window.innerWidth < 700) { return 10; }
+    return info.getBoundingClientRect().right + 10;
+  }
   function draw() {
     group.clearLayers();
     markers = {};
@@ -81,7 +86,10 @@ class _PremisesScript(MacroElement):
         var p = members[0];
         var m = L.circleMarker(p.latlng, {radius: 6, weight: 2, color: "#fff",
           fillColor: COLOURS[p.props.type] || "#666", fillOpacity: 0.95,
-          className: "hs-premises-marker"}).bindPopup(popup(p.props));
+          className: "hs-premises-marker"}).bindPopup(popup(p.props), {
+            // keep the popup clear of the info panel (left) and layer list
+            autoPanPaddingTopLeft: L.point(panelWidth(), 10),
+            autoPanPaddingBottomRight: L.point(10, 10)});
         markers[p.id] = m;
         group.addLayer(m);
         return;
@@ -98,13 +106,19 @@ class _PremisesScript(MacroElement):
       });
       group.addLayer(c);
     });
+    if (pending && markers[pending]) {
+      markers[pending].openPopup();
+      pending = null;
+    }
   }
+  var pending = null;  // a premises whose popup opens once it is drawn alone
   function show(id) {
     var p = points.filter(function (q) { return q.id === id; })[0];
     if (!p) { return; }
-    map.setView(p.latlng, Math.max(map.getZoom(), CLUSTER_BELOW + 1));
-    draw();
-    if (markers[id]) { markers[id].openPopup(); }
+    pending = id;
+    var zoom = map.getZoom();
+    map.setView(p.latlng, Math.max(zoom, CLUSTER_BELOW + 1), {animate: false});
+    if (map.getZoom() === zoom) { draw(); }  // else zoomend has drawn it
   }
   window.hsPremises = {show: show, draw: draw, count: function () {
     return points.length; }};
