@@ -1,0 +1,58 @@
+"""The service on a real localhost port (OWSLib and GDAL talk HTTP), sample data."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from api.main import create_app
+from hotspots.ingest import ingest_paths
+from hotspots.settings import Settings
+from hotspots.store import open_store
+from tests.conftest import LOCAL_DIR, PORTSMOUTH_CSV
+
+ANALYST_KEY = "ogc-analyst-key"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def ogc_store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('ogc') / 'ogc.db'}"
+    ingest_paths([PORTSMOUTH_CSV, LOCAL_DIR], open_store(url))
+    return url
+
+
+@pytest.fixture(scope="session")
+def ogc_url(ogc_store_url: str) -> Iterator[str]:
+    """Base URL of the OGC API (``.../ogc``) of a service on the sample data."""
+    import uvicorn
+
+    settings = Settings(
+        database_url=ogc_store_url,
+        api_keys=f"{ANALYST_KEY}=analyst",
+        compute_processes=0,
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=_free_port(),
+            log_level="warning",
+        )
+    )  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{server.config.port}/ogc"
+    server.should_exit = True
+    thread.join(timeout=10)
