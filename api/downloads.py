@@ -1,10 +1,19 @@
-"""Layer downloads: GeoJSON, CSV (for Excel) and GeoPackage (for QGIS)."""
+"""Layer downloads: GeoJSON, CSV (for Excel) and GeoPackage (for QGIS).
+
+A file's bytes are kept per ETag (:class:`FileCache`), so a client reading a
+GeoPackage in place with byte ranges (GDAL's ``/vsicurl/``: many small ranged
+GETs) gets parts of one and the same file, built once.
+"""
 
 from __future__ import annotations
 
 import io
 import json
+import re
 import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -15,7 +24,7 @@ from fastapi import Response
 
 import geopandas as gpd
 
-__all__ = ["Format", "download_response"]
+__all__ = ["FileCache", "Format", "download_response", "file_body", "ranged_response"]
 
 
 class Format(StrEnum):
@@ -37,14 +46,74 @@ def download_response(
     collection: dict[str, Any], fmt: Format, name: str, headers: dict[str, str]
 ) -> Response:
     """The FeatureCollection as a file download in ``fmt``."""
-    if fmt is Format.GEOJSON:
-        body = json.dumps(collection, separators=(",", ":")).encode("utf-8")
-    elif fmt is Format.CSV:
-        body = _to_csv(collection)
-    else:
-        body = _to_gpkg(collection, name)
+    body = file_body(collection, fmt, name)
     disposition = {"Content-Disposition": f'attachment; filename="{name}.{fmt.value}"'}
     return Response(body, media_type=_MEDIA[fmt], headers={**headers, **disposition})
+
+
+def file_body(collection: dict[str, Any], fmt: Format, name: str) -> bytes:
+    """The bytes of the FeatureCollection as a file in ``fmt``."""
+    if fmt is Format.GEOJSON:
+        return json.dumps(collection, separators=(",", ":")).encode("utf-8")
+    if fmt is Format.CSV:
+        return _to_csv(collection)
+    return _to_gpkg(collection, name)
+
+
+class FileCache:
+    """The last ``max_entries`` file bodies, by ETag (thread-safe)."""
+
+    def __init__(self, max_entries: int = 16) -> None:
+        self.max_entries = max_entries
+        self._bodies: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, etag: str, build: Callable[[], bytes]) -> bytes:
+        """The body for ``etag``, built (once, under the lock) when missing."""
+        with self._lock:
+            if etag in self._bodies:
+                self._bodies.move_to_end(etag)
+                return self._bodies[etag]
+            body = build()
+            self._bodies[etag] = body
+            while len(self._bodies) > self.max_entries:
+                self._bodies.popitem(last=False)
+            return body
+
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def ranged_response(
+    body: bytes,
+    fmt: Format,
+    name: str,
+    headers: dict[str, str],
+    range_header: str | None,
+) -> Response:
+    """The file whole (200), one byte range of it (206) or 416 (RFC 9110).
+
+    One range per request (what GDAL asks for); a list of ranges is answered
+    with the whole file, which HTTP allows.
+    """
+    disposition = f'attachment; filename="{name}.{fmt.value}"'
+    headers = {**headers, "Accept-Ranges": "bytes", "Content-Disposition": disposition}
+    size = len(body)
+    match = _RANGE.match((range_header or "").replace(" ", ""))
+    if match is None or match.groups() == ("", ""):
+        return Response(body, media_type=_MEDIA[fmt], headers=headers)
+    first, last = match.groups()
+    if first == "":  # the last N bytes
+        start, end = max(0, size - int(last)), size - 1
+    else:
+        start, end = int(first), min(int(last), size - 1) if last else size - 1
+    if start >= size or start > end:
+        headers["Content-Range"] = f"bytes */{size}"
+        return Response(status_code=416, headers=headers)
+    headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    return Response(
+        body[start : end + 1], status_code=206, media_type=_MEDIA[fmt], headers=headers
+    )
 
 
 def _frame(collection: dict[str, Any]) -> gpd.GeoDataFrame:

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from api.assets import mount_assets
 from api.cache import LayerCache
 from api.compute import ProcessComputer, layer_body
+from api.downloads import FileCache
 from api.errors import install_error_handlers
 from api.ogc import install_ogc
 from api.routes import areas, boundaries, incidents, layers, maps, premises, status
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = open_store(settings.store_url())
     app.state.pack = settings.area_pack()
     app.state.layers = LayerCache(pack=app.state.pack)
+    app.state.files = FileCache()  # CSV/GeoPackage bodies, for ranged reads
     for module in (status, layers, incidents, boundaries, areas, maps, premises):
         app.include_router(module.router)
     from api.routes import change, evaluation  # issue 11: what changed, backtests

@@ -9,7 +9,13 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CacheDep, PolicyDep, StoreDep
-from api.downloads import Format, download_response
+from api.downloads import (
+    FileCache,
+    Format,
+    download_response,
+    file_body,
+    ranged_response,
+)
 from api.query import LayerFilters, layer_filters
 from api.shortcut import (
     cached_layer_response,
@@ -60,7 +66,7 @@ async def method_parameters(
     return {k: v for k, v in given.items() if v is not None}
 
 
-@router.get("/{method}")
+@router.api_route("/{method}", methods=["GET", "HEAD"])
 async def get_layer(
     method: Method,
     request: Request,
@@ -115,6 +121,12 @@ async def get_layer(
     headers = layer_headers(cached, etag)
     if not_modified(request.headers, etag):
         return Response(status_code=304, headers=headers)
-    return await run_in_threadpool(
-        download_response, cached.layer, format, name, headers
+    files: FileCache = request.app.state.files
+    body = await run_in_threadpool(
+        files.get, etag, lambda: file_body(cached.layer, format, name)
     )
+    ranges = request.headers.get("range")
+    if_range = request.headers.get("if-range")
+    if if_range is not None and if_range != etag:
+        ranges = None  # the file changed since the client's first part: all of it
+    return ranged_response(body, format, name, headers, ranges)
