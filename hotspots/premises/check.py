@@ -6,6 +6,7 @@ Distances are in metres in EPSG:27700; an incident exactly at the radius counts.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -48,10 +49,10 @@ def disclose(count: int, analyst: bool) -> int | str:
 
 
 def _counts(values: pd.Series, name: str) -> list[dict[str, Any]]:
-    counts = values.value_counts()
-    frame = counts.rename_axis(name).reset_index(name="count")
-    frame = frame.sort_values(["count", name], ascending=[False, True])
-    return [{name: str(r[name]), "count": int(r["count"])} for _, r in frame.iterrows()]
+    """Counts per value, most first (ties by value)."""
+    counts = Counter(values.to_numpy(dtype=object).tolist())
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+    return [{name: str(k), "count": int(v)} for k, v in ranked]
 
 
 def _profile(inside: pd.DataFrame) -> dict[str, Any]:
@@ -134,29 +135,33 @@ def _gistar(context: CheckContext, point: shapely.Point) -> dict[str, Any] | Non
 def _outlets(
     context: CheckContext, premises: Mapping[str, Any], radius_m: float
 ) -> dict[str, Any]:
-    others = context.premises[
-        context.premises["premises_id"] != premises["premises_id"]
+    register = context.premises
+    xy = context.premises_xy
+    distance = np.hypot(
+        xy[:, 0] - float(premises["easting"]), xy[:, 1] - float(premises["northing"])
+    )
+    near = np.flatnonzero(distance <= radius_m + 1e-9)
+    ids = register["premises_id"].to_numpy(dtype=object)
+    names = register["name"].to_numpy(dtype=object)
+    types = register["premises_type"].to_numpy(dtype=object)
+    rows = [
+        {
+            "premises_id": ids[i],
+            "name": names[i],
+            "type": types[i],
+            "distance_m": int(np.rint(distance[i])),
+            "easting": float(xy[i, 0]),
+            "northing": float(xy[i, 1]),
+        }
+        for i in near
+        if ids[i] != premises["premises_id"]
     ]
-    dx = others["easting"].to_numpy(float) - float(premises["easting"])
-    dy = others["northing"].to_numpy(float) - float(premises["northing"])
-    distance = np.hypot(dx, dy)
-    near = others.assign(distance_m=distance.round(0))[distance <= radius_m + 1e-9]
-    near = near.sort_values(["distance_m", "name"])
+    rows.sort(key=lambda r: (r["distance_m"], r["name"]))
     return {
         "radius_m": radius_m,
-        "count": len(near),
-        "by_type": _counts(near["premises_type"], "type"),
-        "nearby": [
-            {
-                "premises_id": r.premises_id,
-                "name": r.name,
-                "type": r.premises_type,
-                "distance_m": int(r.distance_m),
-                "easting": float(r.easting),
-                "northing": float(r.northing),
-            }
-            for r in near.itertuples()
-        ],
+        "count": len(rows),
+        "by_type": _counts(pd.Series([r["type"] for r in rows], dtype=object), "type"),
+        "nearby": rows,
     }
 
 
@@ -167,14 +172,16 @@ def _locations(
 
     Locations with fewer incidents than the role's minimum are left out.
     """
-    frame = context.incidents
-    box = within_radius(context.xy, x, y, extent_m * math.sqrt(2))
-    box &= (np.abs(context.xy[:, 0] - x) <= extent_m) & (
-        np.abs(context.xy[:, 1] - y) <= extent_m
-    )
-    counts = frame.loc[box].groupby(["easting", "northing"]).size()
-    counts = counts[counts >= context.policy.min_location_count]
-    return [{"easting": e, "northing": n, "n": int(c)} for (e, n), c in counts.items()]
+    xy = context.xy
+    box = (np.abs(xy[:, 0] - x) <= extent_m) & (np.abs(xy[:, 1] - y) <= extent_m)
+    if not box.any():
+        return []
+    places, counts = np.unique(xy[box], axis=0, return_counts=True)
+    keep = counts >= context.policy.min_location_count
+    return [
+        {"easting": float(e), "northing": float(n), "n": int(c)}
+        for (e, n), c in zip(places[keep], counts[keep], strict=True)
+    ]
 
 
 def check_premises(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -82,10 +83,15 @@ class CheckContext:
     sources: list[dict[str, str]] = field(default_factory=list)
     pack_attribution: list[str] = field(default_factory=list)
 
-    @property
+    @cached_property
     def xy(self) -> np.ndarray:
         """Incident coordinates, (n, 2) metres."""
         return self.incidents[["easting", "northing"]].to_numpy(dtype=float)
+
+    @cached_property
+    def premises_xy(self) -> np.ndarray:
+        """Register coordinates, (n, 2) metres."""
+        return self.premises[["easting", "northing"]].to_numpy(dtype=float)
 
 
 def months_between(first: str, last: str) -> list[str]:
