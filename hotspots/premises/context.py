@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import PurePath
 from typing import Any
 
 import numpy as np
@@ -165,6 +166,18 @@ def build_context(
         .reset_index()
         .rename(columns={"min": "first", "max": "last", "count": "incidents"})
     )
+    batches = store.batches()
+    synthetic = {
+        str(source)
+        for source, name in zip(batches["source"], batches["file_name"], strict=True)
+        if {"sample_data", "local"} <= set(PurePath(str(name)).parts)
+    }
+    for row in sources.itertuples():
+        sources.loc[row.Index, "source"] = (
+            f"{row.source} (SYNTHETIC sample data)"
+            if row.source in synthetic
+            else row.source
+        )
     return CheckContext(
         request=request,
         month_from=first,

@@ -112,7 +112,7 @@ def premises_map(
         'stroke-width="2"/>'
     )
     label = escape(str(premises["name"]))
-    width = 8.2 * len(str(premises["name"])) + 8
+    width = 9.0 * len(str(premises["name"])) + 10
     lx = min(mx + 11, size_px - width - 4)
     out.append(
         f'<rect x="{lx - 4:.1f}" y="{my - 27:.1f}" width="{width:.1f}" height="20" '

@@ -109,3 +109,5 @@ def test_pdf_text_holds_the_report(report: Report, tmp_path: Path) -> None:
     for row in report.check["by_category"]:
         assert row["category"] in flat
     assert "Generated" in flat and "by tests" in flat
+    for row in report_numbers(report.check):  # every CSV number is in the PDF
+        assert str(row["value"]) in flat, row
