@@ -223,11 +223,15 @@ def rank(
         f"{context.month_from} to {context.month_to}; 'shared' = also in an "
         "overlapping circle, 'cluster' = overlapping circles counted once"
     )
+    from hotspots.premises.rank import rank_caveats
+
     for r in frame.head(top).itertuples():
         _out.print(
             f"{r.rank:>4}  {r.incidents:>5}  shared {r.shared:>5}  cluster "
             f"{r.cluster_incidents:>5} ({r.cluster_premises} premises)  {r.name}"
         )
+    for caveat in rank_caveats(context):
+        _out.print(f"Note: {caveat}")
 
 
 def load_sample_register() -> None:

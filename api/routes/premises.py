@@ -12,6 +12,7 @@ from api.query import MonthQuery
 from hotspots.premises import register_of
 from hotspots.premises.check import check_premises
 from hotspots.premises.context import CheckContext, CheckRequest
+from hotspots.premises.rank import rank_caveats
 from hotspots.premises.search import search_premises
 from hotspots.premises.service import (
     PremisesNotFoundError,
@@ -110,11 +111,7 @@ def get_rank(
         "radius_m": radius_m,
         "period": {"from": context.month_from, "to": context.month_to},
         "types": list(kinds),
-        "note": (
-            "Where circles overlap, an incident is counted for each premises whose "
-            "circle holds it: 'shared' says how many; 'cluster_incidents' counts "
-            "the overlapping circles' incidents once."
-        ),
+        "caveats": rank_caveats(context),
         "data": frame.to_dict(orient="records"),
     }
 

@@ -100,10 +100,10 @@ def months_between(first: str, last: str) -> list[str]:
     return [str(p) for p in pd.period_range(first, last, freq="M")]
 
 
-def gistar_request(context_or: CheckContext | CheckRequest, policy: AccessPolicy,
-                   month_from: str, month_to: str) -> LayerRequest:  # fmt: skip
+def gistar_request(
+    request: CheckRequest, policy: AccessPolicy, month_from: str, month_to: str
+) -> LayerRequest:
     """The study-area Gi* layer a check takes its bins from (default parameters)."""
-    request = context_or.request if isinstance(context_or, CheckContext) else context_or
     return LayerRequest(
         method="gistar",
         theme=request.theme,

@@ -15,9 +15,10 @@ import pandas as pd
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from hotspots.premises.caveats import REGISTER_CAVEAT, SNAP_CAVEAT
 from hotspots.premises.context import CheckContext
 
-__all__ = ["DEFAULT_RANK_TYPES", "rank_premises"]
+__all__ = ["DEFAULT_RANK_TYPES", "rank_caveats", "rank_premises"]
 
 DEFAULT_RANK_TYPES = ("pub", "club")
 _EPS_M = 1e-6
@@ -92,3 +93,18 @@ def rank_premises(
     frame.insert(0, "rank", frame["incidents"].rank(method="min", ascending=False))
     frame["rank"] = frame["rank"].astype(int)
     return frame
+
+
+def rank_caveats(context: CheckContext) -> list[str]:
+    """The caveats that go with a ranking."""
+    caveats = [
+        SNAP_CAVEAT,
+        "Where circles overlap, an incident is counted for each premises whose "
+        "circle holds it ('shared'); 'cluster_incidents' counts the overlapping "
+        "circles' incidents once. A high rank says where incidents are, not that a "
+        "premises caused them.",
+    ]
+    register = context.premises
+    if (register["licence_type"] == "").all() and (register["hours"] == "").all():
+        caveats.append(REGISTER_CAVEAT)
+    return caveats

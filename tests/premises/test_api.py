@@ -69,7 +69,8 @@ def test_rank_says_where_circles_overlap(client: TestClient) -> None:
     body = client.get(
         "/api/v1/premises/rank", params={"radius_m": 100}, headers=PARTNER
     ).json()
-    assert "counted for each premises" in body["note"]
+    assert "counted for each premises" in " ".join(body["caveats"])
+    assert "anonymous map points" in body["caveats"][0]
     first = body["data"][0]
     assert first["incidents"] == 512 and first["cluster_premises"] == 14
     assert len(body["data"]) == 191
