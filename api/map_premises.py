@@ -12,15 +12,21 @@ from jinja2 import Template
 __all__ = ["PREMISES_CSS", "add_premises_layer"]
 
 PREMISES_CSS = """
-.hs-premises-search { position: absolute; z-index: 1000; left: 10px; bottom: 28px;
-  width: 280px; max-width: calc(100vw - 20px); background: #fff; padding: 6px 8px;
-  border-radius: 4px; box-shadow: 0 1px 5px rgba(0,0,0,.4); font: 12px sans-serif; }
+.hs-premises-search { position: absolute; z-index: 1000; left: 50%; top: 10px;
+  transform: translateX(-50%); width: 300px; max-width: calc(100vw - 20px);
+  background: #fff; padding: 6px 8px; border-radius: 4px;
+  box-shadow: 0 1px 5px rgba(0,0,0,.4); font: 12px sans-serif; }
+@media (max-width: 700px) {
+  .hs-premises-search { left: 10px; top: auto; bottom: 28px; transform: none; } }
 .hs-premises-search input { width: 100%; box-sizing: border-box; padding: 4px; }
 .hs-premises-search ol { margin: 4px 0 0; padding-left: 18px; max-height: 160px;
   overflow-y: auto; }
 .hs-premises-search li { cursor: pointer; margin: 2px 0; }
 .hs-premises-search li:hover { text-decoration: underline; }
-.hs-pcluster { background: #d95f02; color: #fff; border-radius: 50%;
+.hs-premises-key span { display: inline-block; width: 9px; height: 9px;
+  border-radius: 50%; margin: 0 3px 0 6px; border: 1px solid #fff;
+  box-shadow: 0 0 1px #333; }
+.hs-pcluster { background: rgba(217, 95, 2, .85); color: #fff; border-radius: 50%;
   text-align: center; font: bold 11px/26px sans-serif; border: 2px solid #fff;
   box-shadow: 0 0 3px rgba(0,0,0,.5); }
 """
@@ -31,6 +37,9 @@ _SEARCH_HTML = """
 <input id="hs-premises-q" type="search" placeholder="e.g. White Swan, PO1 2DD"
  autocomplete="off">
 <ol id="hs-premises-results"></ol>
+<div class="hs-premises-key">Premises:<span style="background:#d95f02"></span>pub
+<span style="background:#7570b3"></span>club<span style="background:#1b9e77"></span>
+restaurant<span style="background:#e7298a"></span>hotel; numbers: clusters</div>
 <div class="hs-premises-note">Register: business-rates list, no licence or hours.
 </div>
 </div>
