@@ -30,8 +30,8 @@ __all__ = [
     "CHANGE_COLOURS",
     "CLASS_COLOURS",
     "build_change_map",
-    "change_link",
     "default_map_query",
+    "info_extras",
     "sparkline_svg",
     "with_trust",
 ]
@@ -54,33 +54,37 @@ CHANGE_COLOURS = {
 
 CSS = """
 body .leaflet-container { background: #cddfeb; }
+body .leaflet-control-layers { font-size: 12px; }
 .hs-panel { position: fixed; z-index: 1000; background: rgba(255,255,255,.95);
   border-radius: 6px; box-shadow: 0 1px 5px rgba(0,0,0,.35); padding: 8px 10px;
   font: 12px/1.35 system-ui, -apple-system, "Segoe UI", Arial, sans-serif; }
 .hs-info { top: 10px; left: 54px; width: 320px; }
 .hs-info h1 { font-size: 15px; margin: 0 0 4px; font-weight: 600; }
 .hs-info form { display: flex; flex-wrap: wrap; gap: 4px 8px; margin: 4px 0; }
-.hs-legend { bottom: 24px; left: 10px; width: 300px; max-height: 45%;
+.hs-legend { bottom: 44px; left: 10px; width: 300px; max-height: 45%;
   overflow-y: auto; }
 .hs-legend h2, .hs-wards h2 { font-size: 12px; font-weight: 600; margin: 0 0 3px; }
 .hs-legend ul { list-style: none; margin: 0 0 4px; padding: 0; }
 .hs-legend li { margin: 1px 0; }
 .hs-swatch { display: inline-block; width: 14px; height: 11px; margin-right: 5px;
   border: 1px solid #888; vertical-align: -1px; }
-.hs-wards { top: 60px; right: 10px; width: 300px; max-height: calc(100% - 90px);
-  overflow-y: auto; }
+.hs-wards { top: 110px; right: 10px; width: 330px; max-height: calc(100% - 140px);
+  overflow-y: auto; font-size: 11px; }
 .hs-wards table { border-collapse: collapse; width: 100%; }
 .hs-wards td { padding: 1px 3px; white-space: nowrap; }
 .hs-wards tr.hs-chosen { background: #fff3c4; }
 .hs-up { color: #b2182b; font-weight: 600; } .hs-down { color: #2166ac;
   font-weight: 600; }
 @media (max-width: 640px) {
-  .hs-info { left: 10px; right: 10px; width: auto; top: 8px; max-height: 30%;
-    overflow-y: auto; }
-  .hs-legend { left: 8px; right: 8px; width: auto; bottom: 8px; max-height: 28%; }
-  .hs-wards { top: auto; bottom: calc(28% + 16px); left: 8px; right: 8px;
-    width: auto; max-height: 22%; }
-  .leaflet-top.leaflet-right { top: 32%; }
+  .hs-info { left: 50px; right: 8px; width: auto; top: 8px; padding: 6px 8px; }
+  .hs-info h1 { font-size: 13px; }
+  .leaflet-control-scale { display: none; }
+  .leaflet-top.leaflet-right { top: 118px; }
+  body .leaflet-control-layers { font-size: 11px; }
+  .leaflet-control-layers-expanded { padding: 3px 6px; }
+  .hs-legend { left: 8px; right: 8px; width: auto; bottom: 8px; max-height: 24%; }
+  .hs-wards { top: auto; bottom: calc(24% + 16px); left: 8px; right: 8px;
+    width: auto; max-height: 20%; }
 }
 """
 
@@ -311,10 +315,25 @@ def build_change_map(
     return fmap
 
 
-def change_link(query: Mapping[str, str]) -> str:
-    """A link from the hotspot map to the "what changed" view of its area."""
+def info_extras(
+    query: Mapping[str, str], layer: Mapping[str, Any] | None, *, link: bool = True
+) -> str:
+    """Under the map's controls: the shown layer's trust figure, and (``link``)
+    a link to the "what changed" view of its area."""
     keep = {k: v for k, v in query.items() if k in ("theme", "area")}
-    return (
-        f'<p><a id="hs-change-link" href="/change?{escape(urlencode(keep))}">'
+    trust = ((layer or {}).get("parameters") or {}).get("trust") or {}
+    text = trust.get("text") or trust.get("note")
+    box = ""
+    if text:
+        box = (
+            '<p id="hs-trust" style="margin:4px 0;padding:4px 6px;'
+            'background:#eef5e9;border-left:3px solid #4a8a3a">'
+            f"<strong>How far to trust this map:</strong> {escape(text)}.</p>"
+        )
+    if not link:
+        return box
+    return box + (
+        f'<p style="margin:4px 0"><a id="hs-change-link" '
+        f'href="/change?{escape(urlencode(keep))}">'
         "What changed here? This quarter against the last</a></p>"
     )

@@ -23,7 +23,7 @@ from jinja2 import Template
 import geopandas as gpd
 
 from api.assets import folium_css, folium_js
-from api.map_change import change_link, with_trust
+from api.map_change import info_extras, with_trust
 from api.map_premises import add_premises_layer
 from api.maplayers import StyledLayer, style_layer
 from api.mappanels import (
@@ -307,14 +307,13 @@ def _add_panels(
         folium.Element(f'<link rel="icon" href="data:,"><style>{PAGE_CSS}</style>')
     )
     info = info_html(data.title, _summary(view, data), data.layers.get(view.method))
+    # The trust figure and the "what changed" link (api/map_change.py).
+    extras = info_extras(view.query(), data.layers.get(view.method), link=not export)
     if not export:
         wards = [(r.code, r.name) for r in data.wards.itertuples(index=False)]
         areas = [("city", data.study_name), *data.districts, *wards]
-        info = info.replace(
-            "</h1>",
-            "</h1>" + controls_html(view.query(), data.months, areas, data.methods),
-            1,
-        ) + change_link(view.query())
+        extras = controls_html(view.query(), data.months, areas, data.methods) + extras
+    info = info.replace("</h1>", "</h1>" + extras, 1)
     extra = []
     if tiles_enabled(settings) and settings.tiles_attribution:
         extra.append(f"Basemap: {settings.tiles_attribution}")

@@ -18,6 +18,7 @@ from hotspots.areas import resolve_area
 from hotspots.change_layers import change_layer, emerging_layer, ward_trends
 from hotspots.errors import EmptyInputError
 from hotspots.schema import Theme
+from hotspots.themes import parse_theme
 
 router = APIRouter(tags=["change"])
 
@@ -124,14 +125,14 @@ def change_page(
     store: StoreDep,
     pack: PackDep,
     settings: SettingsDep,
-    theme: ThemeQ = None,
+    theme: Annotated[str | None, Query(description="'all' or a theme")] = None,
     area: Annotated[str | None, Query(description="'city' or a ward")] = None,
 ) -> HTMLResponse:
     """What changed in an area: emerging hot spot classes, this quarter against
     the last, and each ward's monthly trend."""
     chosen = resolve_area(area, pack)
     flags = policy_for(parse_role(settings.default_role)).excluded_flags
-    name = _theme(theme)
+    name = None if theme in (None, "", "all") else parse_theme(theme).value
     memo = memo_of(request.app.state)
     version = store.data_version()
     args = {"theme": name, "periods": None, "fdr": 0.05, "study_area": None,

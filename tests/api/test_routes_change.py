@@ -92,3 +92,15 @@ def test_default_method_by_backtest(sample_client: TestClient) -> None:
     assert body["window_months"] == 6
     gistar = next(c for c in body["candidates"] if c["method"].startswith("gistar"))
     assert gistar["pei"] < body["pei"]
+
+
+def test_map_and_its_export_carry_the_trust_figure(sample_client: TestClient) -> None:
+    page = sample_client.get("/", params={"theme": "violence"}).text
+    assert 'id="hs-trust"' in page and "of the following month&#x27;s violence" in page
+    export = sample_client.get("/export.html", params={"theme": "violence"}).text
+    assert "How far to trust this map:</strong> This map&#x27;s top" in export
+    assert 'id="hs-change-link"' not in export  # a file has no server behind it
+    gpkg = sample_client.get(
+        "/api/v1/layers/grid", params={"theme": "violence", "format": "gpkg"}
+    )
+    assert gpkg.status_code == 200 and b"trust" in gpkg.content

@@ -51,7 +51,7 @@ def premises_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def _search_to_report(watched: Watched, base_url: str, shot: str) -> Any:
     page = watched.page
-    watched.load(base_url + "/?view=50.8,-1.07,13")
+    watched.load(base_url + "/?method=gistar&view=50.8,-1.07,13")
     page.wait_for_selector("body[data-premises='434']")
     page.screenshot(path=str(ARTIFACTS / f"premises-{shot}-city.png"))
     # At city zoom the premises are clustered: numbered cluster icons, and
