@@ -215,3 +215,42 @@ def test_caveats_in_plain_words(planted, pack) -> None:  # type: ignore[no-untyp
     assert "no day or time of day" in text
     # This register gives licence and hours, so no "no licence" caveat.
     assert "no licence type" not in text
+
+
+def test_before_after_finds_a_planted_change(tmp_path: Path, pack) -> None:  # type: ignore[no-untyped-def]
+    # 2 incidents a month before 2017-05, 8 a month from it, 50 m from the pub.
+    csv = tmp_path / "planted.csv"
+    rows = ["id,date,time,category,easting,northing,da"]
+    for month, n in (("02", 2), ("03", 2), ("04", 2), ("05", 8), ("06", 8), ("07", 8)):
+        rows += [
+            f"C{month}{i},2017-{month}-{i + 1:02d},21:00,Assault,{X0 + 30},{Y0 + 40},"
+            for i in range(n)
+        ]
+    csv.write_text("\n".join(rows) + "\n")
+    (tmp_path / "planted.toml").write_text(INCIDENT_TOML)
+    store = SQLiteStore(tmp_path / "change.db")
+    ingest_paths([csv], store)
+    (tmp_path / "register.csv").write_text(
+        "ref,name,address,type,x,y,licence,hours\n"
+        f'P1,The Planted Arms,"1 Test Street, Portsmouth",pub,{X0},{Y0},,\n'
+    )
+    (tmp_path / "register.toml").write_text(PREMISES_TOML)
+    import_premises(
+        tmp_path / "register.csv", read_mapping(tmp_path / "register.toml"),
+        register_of(store), None,
+    )  # fmt: skip
+    result, _ = _check(
+        store, pack, month_from="2017-02", month_to="2017-07", change_date="2017-05"
+    )
+    change = result["before_after"]
+    assert (change["before"], change["after"]) == (6, 24)
+    assert (change["rate_before"], change["rate_after"]) == (2.0, 8.0)
+    assert change["ratio"] == pytest.approx(4.0)
+    # Under no change, after | 30 ~ binomial(30, 1/2): p = 2 * P(X >= 24).
+    p = 2 * sum(math.comb(30, k) for k in range(24, 31)) / 2**30
+    assert change["p_value"] == pytest.approx(p)  # 0.00143
+    assert change["beyond_chance"]
+    assert change["sentence"].startswith("From 2.0 to 8.0 incidents a month after")
+    assert "beyond chance" in change["sentence"]
+    # The register gives no licence or hours: the caveat says so.
+    assert any("no licence type" in c for c in result["caveats"])
