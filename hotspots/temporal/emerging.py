@@ -29,10 +29,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import ndimage, stats
+from scipy import ndimage, special
 
 from hotspots.analysis.gistar import neighbour_offsets
-from hotspots.analysis.significance import bh_threshold
 from hotspots.errors import InvalidParameterError
 from hotspots.temporal.mann_kendall import mann_kendall
 
@@ -117,26 +116,58 @@ def spacetime_gistar(
     """Gi* z of every bin of a ``(slices, nrows, ncols)`` cube, shape
     ``(slices, cells in mask)``.
 
-    Neighbours: the spatial ``offsets`` in slices ``t - time_lag .. t``.
+    Neighbours: the spatial ``offsets`` in slices ``t - time_lag .. t``; mean
+    and SD over every bin of the cube. One slice at a time (a running sum over
+    the lag), so memory stays at a few slices beyond the cube and the result.
     """
+    cube = np.asarray(cube, dtype="float64")
     t_n = cube.shape[0]
-    x = np.where(mask[None], np.asarray(cube, dtype="float64"), 0.0)
-    n = t_n * int(mask.sum())
-    mean = float(x.sum()) / n
-    sd = math.sqrt(max(float(np.square(x).sum()) / n - mean * mean, 0.0))
-    csum = np.cumsum(x, axis=0)
-    lagged = csum.copy()
-    if time_lag > 0:
-        lagged[time_lag + 1 :] -= csum[: t_n - time_lag - 1]
+    full = bool(mask.all())
+    n_cells = int(mask.sum())
+    n = t_n * n_cells
+    inside = cube if full else cube[:, mask]
+    total = float(inside.sum())
+    mean = total / n
+    flat = inside.ravel()
+    sq = float(np.dot(flat, flat))
+    sd = math.sqrt(max(sq / n - mean * mean, 0.0))
     space_card = np.rint(_window(mask.astype("float64")[None], offsets))[0]
-    sums = _window(lagged, offsets)[:, mask]
-    depth = np.minimum(np.arange(t_n) + 1, time_lag + 1).astype("float64")
-    card = depth[:, None] * space_card[mask][None, :]
-    den = np.sqrt(card * (n - card) * sd * sd / (n - 1))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = (sums - mean * card) / den
-    z[~(den > 0)] = np.nan
+    space_card = space_card.ravel() if full else space_card[mask]
+    z = np.empty((t_n, n_cells))
+    run = np.zeros(cube.shape[1:])
+    for t in range(t_n):
+        run += cube[t] if full else np.where(mask, cube[t], 0.0)
+        if t - time_lag - 1 >= 0:
+            run -= cube[t - time_lag - 1] if full else np.where(
+                mask, cube[t - time_lag - 1], 0.0)  # fmt: skip
+        sums = _window(run[None], offsets)[0]
+        sums = sums.ravel() if full else sums[mask]
+        card = space_card * float(min(t, time_lag) + 1)
+        den = card * (n - card)
+        den *= sd * sd / (n - 1)
+        np.sqrt(den, out=den)
+        out = z[t]
+        np.multiply(card, -mean, out=out)
+        out += sums
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out /= den
+        out[~(den > 0)] = np.nan
     return z
+
+
+def _bh_cutoff(p: NDArray, alpha: float) -> float:
+    """Benjamini-Hochberg cut-off (as ``bh_threshold``), sorting only p <= alpha.
+
+    Every p at or below the cut-off is <= alpha, and a p's rank among all
+    tests equals its rank among those <= alpha, so the rest need no sort.
+    """
+    flat = p.ravel()
+    m = int(np.count_nonzero(~np.isnan(flat)))
+    q = np.sort(flat[flat <= alpha])
+    if q.size == 0:
+        return -1.0
+    ok = np.nonzero(q <= np.arange(1, q.size + 1) * alpha / m)[0]
+    return float(q[ok[-1]]) if ok.size else -1.0
 
 
 def classify_emerging(
@@ -226,8 +257,11 @@ def emerging_hotspots(
         raise InvalidParameterError(f"time_lag must be >= 0, got {time_lag!r}")
     d = distance_m or cell_size_m * math.sqrt(2)
     z = spacetime_gistar(cube, mask, neighbour_offsets(cell_size_m, d), time_lag)
-    p = 2.0 * stats.norm.sf(np.abs(z))
-    cut = bh_threshold(p.ravel(), alpha) if fdr else alpha
+    p = np.abs(z)
+    np.negative(p, out=p)
+    p = special.ndtr(p, out=p)
+    p *= 2.0  # two-sided normal p, as 2 * norm.sf(|z|)
+    cut = _bh_cutoff(p, alpha) if fdr else alpha
     sig = (p <= cut) if fdr else (p < alpha)
     sig &= ~np.isnan(z)
     hot, cold = sig & (z > 0), sig & (z < 0)

@@ -129,3 +129,15 @@ def test_sfhotspot_classes_on_planted_cube() -> None:
     assert grid[0, 15] == "no pattern"
     assert params["recent_periods"] == 2
     assert z.shape == (T, 900)
+
+
+def test_fast_fdr_cutoff_equals_bh_threshold() -> None:
+    from hotspots.analysis.significance import bh_threshold
+    from hotspots.temporal.emerging import _bh_cutoff
+
+    rng = np.random.default_rng(5)
+    p = np.concatenate([rng.uniform(size=5000), rng.uniform(0, 1e-4, size=200)])
+    p[::97] = np.nan
+    for alpha in (0.01, 0.05, 0.1):
+        assert _bh_cutoff(p, alpha) == bh_threshold(p, alpha)
+    assert _bh_cutoff(np.array([0.5, 0.9]), 0.05) == -1.0
