@@ -88,3 +88,11 @@ def test_report_formats(client: TestClient) -> None:
     pdf = client.get(url, params={"format": "pdf"}, headers=PARTNER)
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-")
+
+
+def test_map_page_has_the_premises_layer_but_the_export_not(client: TestClient) -> None:
+    page = client.get("/").text
+    assert 'id="hs-premises-search"' in page
+    assert 'fetch("/api/v1/premises/layer")' in page
+    exported = client.get("/export.html").text
+    assert "hs-premises-search" not in exported  # a file on disk has no server
