@@ -3,7 +3,8 @@
 One collection per hotspot method and theme (``gistar-asb``, ``kde-all``, ...)
 with the method's default parameters (given as query arguments they override
 them); incidents as records (analysts) and counted per location (every role,
-under the role's disclosure rules); each boundary set of the active area pack.
+under the role's disclosure rules); the premises register; each boundary set of
+the active area pack.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class Collection:
     id: str
     title: str
     description: str
-    kind: str  # "incidents", "locations", "boundaries" or "layer"
+    kind: str  # "incidents", "locations", "premises", "boundaries" or "layer"
     method: str | None = None
     theme: str | None = None
     set_name: str | None = None
@@ -58,6 +59,15 @@ def collections(pack: AreaPack) -> list[Collection]:
             "locations",
         ),
     ]
+    out.append(
+        Collection(
+            "premises",
+            f"Premises in {pack.title}",
+            "The premises register (pubs, clubs, restaurants, hotels...): name, "
+            "address, type, licence and hours where the source gives them.",
+            "premises",
+        )
+    )
     for set_name in pack.set_names:
         files = pack.files_of(set_name)
         out.append(

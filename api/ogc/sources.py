@@ -19,6 +19,7 @@ from hotspots.areas.pack import AreaPack
 from hotspots.errors import EmptyInputError, HotspotError
 from hotspots.layers import LayerRequest
 from hotspots.period import PeriodBounds
+from hotspots.premises import register_of
 from hotspots.store import IncidentQuery, IncidentStore
 from hotspots.summaries import incidents_per_location
 
@@ -55,6 +56,8 @@ def memory_features(
         return list(areas_collection(pack.boundaries(collection.set_name))["features"])
     if collection.kind == "locations":
         return _locations(store, pack, policy, period)
+    if collection.kind == "premises":
+        return _premises(store)
     return _layer(collection, store, cache, policy, period, extra)
 
 
@@ -135,6 +138,24 @@ def _locations(
         located, ["location_id", "n", "first_month", "last_month"],
         id_column="location_id",
     )  # fmt: skip
+    return list(collection["features"])
+
+
+_PREMISES_PROPERTIES = (
+    "name", "address", "postcode", "premises_type", "type_code", "licence_type",
+    "hours", "geocode_quality", "source", "source_date",
+)  # fmt: skip
+
+
+def _premises(store: IncidentStore) -> list[dict[str, Any]]:
+    try:
+        frame = register_of(store).premises()
+    except HotspotError:  # a store without a premises register
+        return []
+    frame = frame.dropna(subset=["lon", "lat"])
+    collection = points_collection(
+        frame, list(_PREMISES_PROPERTIES), id_column="premises_id"
+    )
     return list(collection["features"])
 
 

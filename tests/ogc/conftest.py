@@ -10,7 +10,11 @@ from collections.abc import Iterator
 import pytest
 
 from api.main import create_app
-from hotspots.ingest import ingest_paths
+from hotspots.areas.registry import default_pack
+from hotspots.ingest import ingest_paths, pack_postcodes
+from hotspots.premises import register_of
+from hotspots.premises.importer import import_premises, read_mapping
+from hotspots.sample import SAMPLE_DIR
 from hotspots.settings import Settings
 from hotspots.store import open_store
 from tests.conftest import LOCAL_DIR, PORTSMOUTH_CSV
@@ -27,7 +31,13 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def ogc_store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('ogc') / 'ogc.db'}"
-    ingest_paths([PORTSMOUTH_CSV, LOCAL_DIR], open_store(url))
+    store = open_store(url)
+    ingest_paths([PORTSMOUTH_CSV, LOCAL_DIR], store)
+    register = SAMPLE_DIR / "premises" / "portsmouth-ndr-properties-january-2022.csv"
+    import_premises(
+        register, read_mapping(register.with_suffix(".toml")), register_of(store),
+        pack_postcodes(default_pack()),
+    )  # fmt: skip
     return url
 
 

@@ -112,3 +112,19 @@ def test_errors_are_ogc_exceptions(client: TestClient) -> None:
         assert response.status_code == status, url
         _validate(response.json(), "exception.yaml")
         assert response.json()["description"]
+
+
+def test_the_premises_register_is_a_collection(
+    client: TestClient, ogc_store_url: str
+) -> None:
+    from hotspots.premises import register_of
+    from hotspots.store import open_store
+
+    register = register_of(open_store(ogc_store_url)).premises()
+    body = client.get("/ogc/collections/premises/items?limit=10000").json()
+    _validate(body, "featureCollectionGeoJSON.yaml")
+    located = register[["lon", "lat"]].notna().all(axis=1).sum()
+    assert body["numberMatched"] == located > 300
+    pub = body["features"][0]
+    one = client.get(f"/ogc/collections/premises/items/{pub['id']}").json()
+    assert one["properties"]["name"] == pub["properties"]["name"]
