@@ -32,6 +32,7 @@ from hotspots.temporal import (
     mann_kendall,
     sfhotspot_classify,
     slice_counts,
+    slice_labels,
 )
 
 __all__ = [
@@ -170,22 +171,43 @@ def emerging_layer(
     scheme: str = "ehsa",
     time_lag: int = 1,
     alpha: float = 0.05,
+    unit: str = "month",
     excluded_flags: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Emerging hot spot classes per cell, with per-slice z and the trend.
 
     ``scheme="ehsa"``: ArcGIS's classes; ``"sfhotspot"``: hotspot_classify's.
-    Cells with no pattern are left out of the features.
+    ``unit``: month slices, or week/day slices of the incidents that carry a
+    date (those known to the month only, police.uk's, are left out and
+    counted in ``left_out_month_only``). Cells with no pattern are left out
+    of the features.
     """
     months = store.months()
     if not months:
         raise EmptyInputError("no incidents are stored yet")
-    slices = _months(month_from or months[0], month_to or months[-1])
-    area, points, grid = _incidents(store, theme, study_area, pack, excluded_flags)
-    cube = slice_counts(grid, points["x"], points["y"], points["month"], slices)
+    lo, hi = month_from or months[0], month_to or months[-1]
+    slices = _months(lo, hi)
+    area = resolve_area(study_area, pack)
+    points = theme_incidents(store, area, theme, excluded_flags, dates=True)
+    points = points[points["month"].isin(slices)]
+    grid = evaluation_grid(area, points, CELL_SIZE_M)
+    left_out = 0
+    labels = points["month"].to_numpy()
+    if unit != "month":
+        dated = (points["precision"] != "month").to_numpy()
+        left_out = int((~dated).sum())
+        points = points[dated]
+        if points.empty:
+            raise InvalidParameterError(
+                f"no incident in {lo} to {hi} carries a date: slice by month"
+            )
+        labels = slice_labels(points["occurred_at"], points["precision"], unit)
+        slices = all_slices(min(labels), max(labels), unit)
+    cube = slice_counts(grid, points["x"], points["y"], labels, slices)
     base = {
-        "theme": theme or "all", "period_from": slices[0], "period_to": slices[-1],
-        "slices": slices, "slice_unit": "month", "scheme": scheme,
+        "theme": theme or "all", "period_from": lo, "period_to": hi,
+        "slices": slices, "slice_unit": unit, "left_out_month_only": left_out,
+        "scheme": scheme,
         "study_area_code": area.code, "study_area_name": area.name,
         "data_version": store.data_version(),
     }  # fmt: skip

@@ -32,6 +32,14 @@ class Scheme(StrEnum):
     sfhotspot = "sfhotspot"
 
 
+class Unit(StrEnum):
+    """Time slice: month, ISO week or day."""
+
+    month = "month"
+    week = "week"
+    day = "day"
+
+
 def _theme(theme: Theme | None) -> str | None:
     return theme.value if theme else None
 
@@ -86,18 +94,21 @@ async def get_emerging(
     scheme: Scheme = Scheme.ehsa,
     time_lag: Annotated[int, Query(ge=0, le=12)] = 1,
     alpha: Annotated[float, Query(gt=0, lt=1)] = 0.05,
+    unit: Annotated[
+        Unit, Query(description="month, or week/day of the incidents with a date")
+    ] = Unit.month,
 ) -> dict[str, Any]:
     """Emerging hot spot class per cell, with each month's Gi* z and the
     Mann-Kendall trend (z, p, tau), so a class can be checked by hand."""
     args = {"theme": _theme(theme), "from": month_from, "to": month_to,
             "scheme": scheme.value, "lag": time_lag, "alpha": alpha,
-            "flags": policy.excluded_flags}  # fmt: skip
+            "unit": unit.value, "flags": policy.excluded_flags}  # fmt: skip
 
     def compute() -> dict[str, Any]:
         return emerging_layer(
             store, theme=_theme(theme), month_from=month_from, month_to=month_to,
             pack=pack, scheme=scheme.value, time_lag=time_lag, alpha=alpha,
-            excluded_flags=policy.excluded_flags,
+            unit=unit.value, excluded_flags=policy.excluded_flags,
         )  # fmt: skip
 
     memo = memo_of(request.app.state)
@@ -143,7 +154,7 @@ def change_page(
         emerging = memo.get(
             "emerging",
             {"theme": name, "from": None, "to": None, "scheme": "ehsa", "lag": 1,
-             "alpha": 0.05, "flags": flags},
+             "alpha": 0.05, "unit": "month", "flags": flags},
             version,
             lambda: emerging_layer(store, theme=name, pack=pack, excluded_flags=flags),
         )  # fmt: skip

@@ -50,14 +50,17 @@ def theme_incidents(
     area: Area,
     theme: str | None,
     excluded_flags: Sequence[str] = (),
+    *,
+    dates: bool = False,
 ) -> pd.DataFrame:
     """``x``, ``y`` (BNG metres), ``month`` and ``ward_code`` of a theme's
-    incidents in an area."""
+    incidents in an area (``dates``: also ``occurred_at``, ``precision``)."""
     themes = [parse_theme(theme).value] if theme and theme != "all" else []
+    extra = ("occurred_at", "occurred_precision") if dates else ()
     query = IncidentQuery(
         themes=themes,
         columns=("easting", "northing", "month", "ward_code", "lsoa_code",
-                 *excluded_flags),
+                 *extra, *excluded_flags),
     )  # fmt: skip
     frame = area_incidents(store, area, query)
     for flag in excluded_flags:
@@ -69,6 +72,14 @@ def theme_incidents(
             "month": frame["month"],
             "ward_code": frame["ward_code"],
         }
+        | (
+            {
+                "occurred_at": frame["occurred_at"],
+                "precision": frame["occurred_precision"],
+            }
+            if dates
+            else {}
+        )
     )
 
 
