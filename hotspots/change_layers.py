@@ -228,8 +228,10 @@ def emerging_layer(
     tz = trend.z if scheme == "sfhotspot" else trend.trend_z
     tp = trend.p if scheme == "sfhotspot" else trend.trend_p
     tau = trend.tau if scheme == "sfhotspot" else trend.trend_tau
+    ss = trend.s if scheme == "sfhotspot" else trend.trend_s
     frame = frame.assign(
-        n=cube[:, grid.mask].sum(axis=0), trend_z=tz, trend_p=tp, trend_tau=tau,
+        n=cube[:, grid.mask].sum(axis=0), trend_s=ss, trend_z=tz, trend_p=tp,
+        trend_tau=tau,
         z_by_slice=[list(np.round(np.nan_to_num(v), 4)) for v in z.T],
         meaning=[_meaning(p) for p in frame["pattern"]],
     )  # fmt: skip

@@ -71,6 +71,13 @@ def test_emerging_layer_classes_and_per_slice_z(sample_store: SQLiteStore) -> No
     # "new": hot only in the last slice, so exactly one hot slice.
     assert all(p["hot_slices"] == 1 for p in new)
     assert sum(layer["summary"].values()) == len(props)
+    # The trend can be checked by hand from the per-slice z (Mann-Kendall S).
+    p = props[0]
+    zs = p["z_by_slice"]
+    s = sum(
+        (zs[j] > zs[i]) - (zs[j] < zs[i]) for i in range(6) for j in range(i + 1, 6)
+    )
+    assert p["trend_s"] == s
     sf = emerging_layer(sample_store, theme="asb", scheme="sfhotspot")
     assert {f["properties"]["pattern"] for f in sf["features"]} <= {
         f"{c} hotspot" for c in ("persistent", "emerging", "former", "intermittent")
