@@ -121,3 +121,16 @@ def test_emerging_by_week_uses_dated_incidents_only(sample_client: TestClient) -
     assert p["left_out_month_only"] > 2000
     props = [f["properties"] for f in r.json()["features"]]
     assert props and all(len(x["z_by_slice"]) == 13 for x in props)
+
+
+def test_layer_route_carries_trust(sample_client: TestClient) -> None:
+    layer = sample_client.get(
+        "/api/v1/layers/gistar",
+        params={"theme": "violence", "from": "2017-05", "to": "2017-07"},
+    ).json()
+    trust = layer["parameters"]["trust"]
+    assert trust["origins"] == ["2017-05", "2017-06", "2017-07"]
+    assert trust["coverage"] == pytest.approx(
+        layer["summary"]["hotspot_cells"] / layer["summary"]["cells"]
+    )
+    assert trust["pai"] > 1
