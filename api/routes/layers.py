@@ -66,7 +66,8 @@ async def method_parameters(
     return {k: v for k, v in given.items() if v is not None}
 
 
-@router.api_route("/{method}", methods=["GET", "HEAD"])
+@router.get("/{method}")
+@router.head("/{method}", include_in_schema=False)  # GDAL asks a file's size
 async def get_layer(
     method: Method,
     request: Request,
