@@ -7,9 +7,8 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
-import pandas as pd
 import typer
 from rich import box
 from rich.console import Console
@@ -25,22 +24,16 @@ from rich.text import Text
 from typer import _click
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
-from hotspots.areas.pack import AreaPack
 from hotspots.errors import HotspotError
-from hotspots.ingest import IngestOptions, IngestReport, ingest_paths
-from hotspots.layers import LayerRequest, compute_layer
-from hotspots.period import parse_period
-from hotspots.readers.mapping import read_mapping
-from hotspots.sample import SAMPLE_PATHS
-from hotspots.settings import (
-    Settings,
-    SettingsError,
-    load_settings,
-    unknown_variables,
-)
-from hotspots.store import IncidentStore, open_store
-from hotspots.store.base import REJECT_COLUMNS, short_file_name
-from hotspots.themes import ThemeMap
+
+# Each command imports what it uses, so `hotspots --help` starts in a fraction of
+# a second (tests/test_cli_startup.py checks scipy, scikit-learn, pandas and
+# geopandas stay unloaded).
+if TYPE_CHECKING:
+    from hotspots.areas.pack import AreaPack
+    from hotspots.ingest import IngestOptions, IngestReport
+    from hotspots.settings import Settings
+    from hotspots.store import IncidentStore
 
 #: Click's names for value types, which other Typer programs show in help.
 _CLICK_TYPE_NAMES = {"str": "TEXT", "int": "INTEGER", "float": "FLOAT"}
@@ -126,6 +119,8 @@ def _fail(message: object) -> NoReturn:
 def _settings() -> Settings:
     """The ``HOTSPOTS_*`` settings, or exit 2 naming each bad variable; a warning
     for each ``HOTSPOTS_*`` variable that is no setting."""
+    from hotspots.settings import SettingsError, load_settings, unknown_variables
+
     for warning in unknown_variables():
         _err.print(Text.assemble(("warning:", "yellow"), " ", warning))
     try:
@@ -143,6 +138,8 @@ def _pack(settings: Settings) -> AreaPack:
 
 
 def _store(settings: Settings) -> IncidentStore:
+    from hotspots.store import open_store
+
     return open_store(settings.store_url())
 
 
@@ -184,6 +181,10 @@ def ingest(
     ] = False,
 ) -> None:
     """Ingest incident files into the store (HOTSPOTS_DATABASE_URL)."""
+    from hotspots.ingest import IngestOptions
+    from hotspots.readers.mapping import read_mapping
+    from hotspots.themes import ThemeMap
+
     settings = _settings()
     try:
         theme_map = ThemeMap.default()
@@ -214,6 +215,8 @@ def ingest(
 def _run_ingest(
     paths: list[Path], store: IncidentStore, options: IngestOptions, *, quiet: bool
 ) -> IngestReport:
+    from hotspots.ingest import ingest_paths
+
     console = Console(stderr=True)
     show = console.is_terminal and not quiet
     with Progress(
@@ -338,6 +341,10 @@ def _print_report(report: IngestReport, store: IncidentStore) -> None:
 
 
 def _write_rejects(store: IncidentStore, report: IngestReport, path: Path) -> None:
+    import pandas as pd
+
+    from hotspots.store.base import REJECT_COLUMNS
+
     frames = [store.rejects(f.batch_id) for f in report.files]
     rejects = (
         pd.concat(frames, ignore_index=True)
@@ -351,6 +358,8 @@ def _write_rejects(store: IncidentStore, report: IngestReport, path: Path) -> No
 @app.command(cls=_PlainHelpCommand)
 def batches() -> None:
     """List the batches (files) ingested into the store."""
+    from hotspots.store.base import short_file_name
+
     try:
         store = _store(_settings())
     except HotspotError as exc:
@@ -445,6 +454,9 @@ def layer(
     }
     params = {k: v for k, v in explicit.items() if v is not None}
     params.update(_parse_params(param or []))
+    from hotspots.layers import LayerRequest, compute_layer
+    from hotspots.period import parse_period
+
     try:
         period = parse_period(period_from, period_to, ("--from", "--to"))
         request = LayerRequest(
@@ -492,6 +504,9 @@ def serve(
     except HotspotError as exc:
         _fail(exc)
     if with_sample_data and store.count() == 0:
+        from hotspots.ingest import IngestOptions
+        from hotspots.sample import SAMPLE_PATHS
+
         options = IngestOptions(pack=_pack(settings))
         report = _run_ingest(list(SAMPLE_PATHS), store, options, quiet=False)
         totals = report.totals()

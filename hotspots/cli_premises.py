@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import Progress
@@ -20,7 +20,9 @@ from hotspots.cli import (
     _store,
 )
 from hotspots.errors import HotspotError
-from hotspots.premises.importer import PremisesImport
+
+if TYPE_CHECKING:  # imported by the commands that use it: a fast --help
+    from hotspots.premises.importer import PremisesImport
 
 premises_app = typer.Typer(
     cls=_PlainHelpGroup,

@@ -1,0 +1,43 @@
+"""``hotspots --help`` starts fast: each command imports the heavy stack itself.
+
+Checked with ``sys.modules`` in a fresh interpreter (a timed test would be
+flaky; the time itself is in benchmarks/RESULTS.md).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("scipy", "sklearn", "geopandas", "pandas", "shapely", "pyproj", "fastapi")
+
+_PROBE = """
+import json, sys
+from hotspots.cli import app
+heavy = json.loads(sys.argv[2])
+sys.argv = ["hotspots", *json.loads(sys.argv[1])]
+try:
+    app()
+except SystemExit:
+    pass
+loaded = [m for m in heavy if m in sys.modules]
+print("\\n" + json.dumps(sorted(loaded)))
+"""
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [["--help"], ["area", "--help"], ["premises", "--help"], ["layer", "--help"],
+     ["ingest", "--help"], ["evaluate", "--help"]],
+)  # fmt: skip
+def test_help_loads_no_analysis_stack(arguments: list[str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, json.dumps(arguments), json.dumps(HEAVY)],
+        capture_output=True, text=True, check=False, env={"COLUMNS": "100"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-1500:]
+    assert "Usage" in done.stdout
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
