@@ -125,10 +125,7 @@ def build_map(
         add_premises_layer(fmap)
     if view.view is None:
         w, s, e, n = data.area_bounds
-        # Room for the info panel (left) and the layer control (right).
-        fmap.fit_bounds(
-            [[s, w], [n, e]], padding_top_left=(360, 10), padding_bottom_right=(300, 10)
-        )
+        _FitToScreen(fmap, ((s, w), (n, e))).add_to(fmap)
     return fmap
 
 
@@ -361,3 +358,41 @@ class _PageScript(MacroElement):
         self._name = "PageScript"
         self.map_name = fmap.get_name()
         self.sections = json.dumps(sections)
+
+
+class _FitToScreen(MacroElement):
+    """Fit the area, padded for the panels only where the screen has room for them.
+
+    The info panel (left, 360 px) and the layer control (right, 300 px) are
+    cleared on a wide screen, scaled down on a tablet, left out under 700 px: on a
+    phone that padding is wider than the map (infinite zoom, NaN coordinates).
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this.map_name }};
+  var width = map.getSize().x || window.innerWidth;
+  // At least 240 px of map between the panels; no side padding under 700 px.
+  var k = width < 700 ? 0 : Math.min(1, (width - 240) / {{ this.left + this.right }});
+  map.fitBounds({{ this.bounds }}, {
+    paddingTopLeft: [Math.max(10, k * {{ this.left }}), 10],
+    paddingBottomRight: [Math.max(10, k * {{ this.right }}), 10]
+  });
+})();
+{% endmacro %}"""
+    )
+
+    def __init__(
+        self,
+        fmap: folium.Map,
+        bounds: tuple[tuple[float, float], tuple[float, float]],
+        left: int = 360,
+        right: int = 300,
+    ) -> None:
+        super().__init__()
+        self._name = "FitToScreen"
+        self.map_name = fmap.get_name()
+        self.bounds = json.dumps([list(b) for b in bounds])
+        self.left = left
+        self.right = right

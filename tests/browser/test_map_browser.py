@@ -273,3 +273,22 @@ def test_the_map_of_another_area(watched: Watched, gosport_url: str) -> None:
     page.screenshot(path=str(ARTIFACTS / "map-gosport-alverstoke.png"))
     assert watched.errors == []
     assert _leaving(watched.requests, gosport_url) == []
+
+
+@pytest.mark.parametrize("width,height", [(390, 844), (768, 1024), (1280, 860)])
+def test_map_fits_phone_tablet_and_laptop(
+    watched: Watched, base_url: str, width: int, height: int
+) -> None:
+    """The fit padding fits the screen: no NaN LatLng, a finite zoom (issue 12)."""
+    watched.page.set_viewport_size({"width": width, "height": height})
+    watched.load(base_url + "/?method=gistar")
+    page = watched.page
+    zoom = page.evaluate(
+        "() => window[document.querySelector('.folium-map').id].getZoom()"
+    )
+    assert 8 <= zoom <= 19, zoom
+    assert len(watched.hot_paths()) > 10, "Gi* hot-spot cells are drawn"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"map-{width}x{height}.png"))
+    assert watched.errors == []
+    assert _leaving(watched.requests, base_url) == [], "no request leaves localhost"
