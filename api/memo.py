@@ -46,11 +46,11 @@ class Memo:
         return value
 
 
-def memo_of(state: Any) -> Memo:
-    """The app's memo (``app.state.memo``), made on first use."""
+def memo_of(state: Any, name: str = "memo", max_entries: int = 128) -> Memo:
+    """The app's memo ``app.state.<name>`` (default ``memo``), made on first use."""
     with _CREATE:
-        memo = getattr(state, "memo", None)
+        memo = getattr(state, name, None)
         if memo is None:
-            memo = Memo()
-            state.memo = memo
+            memo = Memo(max_entries)
+            setattr(state, name, memo)
         return memo

@@ -14,7 +14,12 @@ import pandas as pd
 from hotspots.areas import Area, in_area
 from hotspots.schema import Theme
 
-__all__ = ["area_summary", "incidents_per_location"]
+__all__ = [
+    "SUMMARY_KEYS",
+    "area_summary",
+    "area_summary_of_counts",
+    "incidents_per_location",
+]
 
 
 def incidents_per_location(frame: pd.DataFrame, *, min_count: int = 1) -> pd.DataFrame:
@@ -47,26 +52,43 @@ def incidents_per_location(frame: pd.DataFrame, *, min_count: int = 1) -> pd.Dat
     return out[keep].reset_index(drop=True)
 
 
+#: The columns an area summary is counted by (besides the flags).
+SUMMARY_KEYS = ("month", "theme", "ward_code", "lsoa_code")
+
+
 def area_summary(frame: pd.DataFrame, *, area: Area) -> dict[str, Any]:
     """Counts per theme and month for one area, its share of the city, its trend.
 
     ``frame`` holds the city's incidents for the period (themes as stored, with
-    ``ward_code`` and ``lsoa_code``); the area's are chosen by
-    :func:`hotspots.areas.in_area`, the rule layers use too. An incident flagged
-    alcohol-related counts under ``alcohol`` as well as its own theme, so the
-    themes may add up to more than ``incidents``, which counts each incident
-    once. The trend is the least-squares slope in incidents per month and the
-    change of the last three months against the three before.
+    ``ward_code``, ``lsoa_code`` and ``alcohol_related``); see
+    :func:`area_summary_of_counts`, which this counts them for.
     """
-    months = sorted(m for m in frame["month"].unique() if m)
-    inside = frame[in_area(frame, area)]
-    by_theme = _theme_rows(frame)
+    keys = [*SUMMARY_KEYS, "alcohol_related"]
+    counts = frame.groupby(keys, dropna=False).size().rename("n").reset_index()
+    return area_summary_of_counts(counts, area=area)
+
+
+def area_summary_of_counts(counts: pd.DataFrame, *, area: Area) -> dict[str, Any]:
+    """:func:`area_summary` from the city's incidents counted per group.
+
+    ``counts`` has one row per distinct ``month``, ``theme``, ``ward_code``,
+    ``lsoa_code`` and ``alcohol_related`` with their number of incidents ``n``
+    (as :meth:`~hotspots.store.base.IncidentStore.counts` gives). The area's
+    are chosen by :func:`hotspots.areas.in_area`, the rule layers use too. An
+    incident flagged alcohol-related counts under ``alcohol`` as well as its
+    own theme, so the themes may add up to more than ``incidents``, which counts
+    each incident once. The trend is the least-squares slope in incidents per
+    month and the change of the last three months against the three before.
+    """
+    months = sorted(m for m in counts["month"].unique() if isinstance(m, str) and m)
+    inside = counts[in_area(counts, area)]
+    by_theme = _theme_rows(counts)
     in_area_by_theme = _theme_rows(inside)
     table = (
-        in_area_by_theme.groupby(["theme", "month"]).size().unstack(fill_value=0)
+        in_area_by_theme.groupby(["theme", "month"])["n"].sum().unstack(fill_value=0)
         .reindex(columns=months, fill_value=0)
     )  # fmt: skip
-    city_totals = by_theme.groupby("theme").size()
+    city_totals = by_theme.groupby("theme")["n"].sum()
     themes: dict[str, Any] = {}
     for theme in Theme:
         series = (
@@ -75,11 +97,11 @@ def area_summary(frame: pd.DataFrame, *, area: Area) -> dict[str, Any]:
             else pd.Series(0, index=months)
         )
         themes[theme.value] = _figures(series, int(city_totals.get(theme.value, 0)))
-    every = inside.groupby("month").size().reindex(months, fill_value=0)
+    every = inside.groupby("month")["n"].sum().reindex(months, fill_value=0)
     return {
         "area_code": area.code,
         "months": months,
-        "incidents": _figures(every, len(frame)),
+        "incidents": _figures(every, int(counts["n"].sum())),
         "themes": themes,
     }
 
@@ -99,7 +121,7 @@ def _figures(series: pd.Series, city: int) -> dict[str, Any]:
 
 
 def _theme_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per (incident, theme); alcohol-flagged ones also count as alcohol."""
+    """Each group once per theme: alcohol-flagged ones also count as alcohol."""
     flagged = frame[frame["alcohol_related"] & (frame["theme"] != Theme.ALCOHOL.value)]
     return pd.concat([frame, flagged.assign(theme=Theme.ALCOHOL.value)])
 

@@ -15,6 +15,7 @@ also has each district as an area.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -28,7 +29,14 @@ from hotspots.areas.registry import default_pack
 from hotspots.errors import InvalidParameterError
 from hotspots.store.base import IncidentQuery, IncidentStore
 
-__all__ = ["CITY", "Area", "area_incidents", "in_area", "resolve_area"]
+__all__ = [
+    "CITY",
+    "Area",
+    "area_counts",
+    "area_incidents",
+    "in_area",
+    "resolve_area",
+]
 
 #: What names the whole study area (besides its own code and name).
 CITY = "city"
@@ -163,6 +171,22 @@ def area_incidents(
     if "incident_id" not in both:
         raise InvalidParameterError("reading several areas needs the incident_id")
     return both.drop_duplicates("incident_id", ignore_index=True)
+
+
+def area_counts(
+    store: IncidentStore, area: Area, query: IncidentQuery, by: Sequence[str]
+) -> pd.DataFrame:
+    """The incidents of ``query`` in ``area`` counted per distinct ``by`` (``n``).
+
+    The same incidents as :func:`area_incidents`; counted in the store when the
+    area is made of one kind of code, else from the rows read.
+    """
+    if not (area.ward_codes and area.lsoa_codes):
+        codes = {"ward_codes": area.ward_codes, "lsoa_codes": area.lsoa_codes}
+        return store.counts(replace(query, **codes), by)
+    columns = ("incident_id", *dict.fromkeys(by))
+    frame = area_incidents(store, area, replace(query, columns=columns))
+    return frame.groupby(list(by), dropna=False).size().rename("n").reset_index()
 
 
 def in_area(frame: pd.DataFrame, area: Area) -> np.ndarray:

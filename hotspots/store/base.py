@@ -158,6 +158,10 @@ class IncidentStore(Protocol):
         """Months (``YYYY-MM``) that have incidents, oldest first."""
         ...
 
+    def counts(self, query: IncidentQuery, by: Sequence[str]) -> pd.DataFrame:
+        """Incidents matching ``query`` counted per distinct ``by`` columns (``n``)."""
+        ...
+
     def close(self) -> None:
         """Release connections."""
         ...

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
@@ -256,6 +256,27 @@ class SQLiteStore:
         with self._connect() as conn:
             sql = f"SELECT COUNT(*) FROM incidents {where}"
             return int(conn.execute(sql, params).fetchone()[0])
+
+    def counts(self, query: IncidentQuery, by: Sequence[str]) -> pd.DataFrame:
+        """Incidents matching ``query`` counted per distinct ``by`` columns (``n``).
+
+        Grouped in SQL, so only one row per group leaves the store.
+        """
+        by = list(by)
+        unknown = set(by) - set(INCIDENT_COLUMNS)
+        if not by or unknown:
+            raise StoreError(f"cannot count incidents by {sorted(unknown) or by}")
+        where, params = _where(replace(query, after_id=None, limit=None))
+        keys = ", ".join(by)
+        sql = f"SELECT {keys}, COUNT(*) FROM incidents {where} GROUP BY {keys}"
+        with self._connect() as conn:
+            rows = conn.execute(sql, params).fetchall()
+        frame = pd.DataFrame(rows, columns=[*by, "n"])
+        frame["n"] = frame["n"].astype("int64")
+        for flag in FLAG_COLUMNS:
+            if flag in frame:
+                frame[flag] = frame[flag].astype(bool)
+        return frame
 
     def months(self) -> list[str]:
         """Months (``YYYY-MM``) that have incidents, oldest first."""
