@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from hotspots.errors import (
     CRSError,
@@ -16,7 +18,7 @@ from hotspots.errors import (
     UnknownMethodError,
 )
 
-__all__ = ["STATUS_FOR", "install_error_handlers", "status_for"]
+__all__ = ["STATUS_FOR", "error_page", "install_error_handlers", "status_for"]
 
 #: Most specific first; the message always says what to change.
 STATUS_FOR: tuple[tuple[type[HotspotError], int], ...] = (
@@ -36,6 +38,21 @@ def status_for(exc: HotspotError) -> int:
         if isinstance(exc, error_type):
             return status
     return 500
+
+
+def error_page(exc: HotspotError) -> HTMLResponse:
+    """A core error as a small HTML page (for the map pages), with a link home."""
+    message = escape(str(exc))
+    html = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,"><title>Cannot show this map</title></head>'
+        '<body style="font: 15px/1.4 system-ui, sans-serif; margin: 2em; '
+        'max-width: 40em"><h1 style="font-size: 1.3em">Cannot show this map</h1>'
+        f'<p id="hs-error">{message}</p>'
+        '<p><a href="/">Back to the map</a></p></body></html>'
+    )
+    return HTMLResponse(html, status_code=status_for(exc))
 
 
 def install_error_handlers(app: FastAPI) -> None:

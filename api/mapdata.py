@@ -62,15 +62,57 @@ def resolve_view(
     for value in (month_from, month_to):
         if value and not _MONTH.match(value):
             raise InvalidParameterError(f"month {value!r} must be YYYY-MM")
-    month_to = month_to or (months[-1] if months else None)
-    if month_from is None and month_to:
-        start = str(pd.Period(month_to, "M") - 2)
-        month_from = max(start, months[0]) if months else start
-    if month_from and month_to and month_from > month_to:
-        month_from, month_to = month_to, month_from
+    month_from, month_to, notice = _period(months, month_from, month_to)
     chosen = resolve_area(area, pack)
     code = CITY if chosen.is_city else chosen.code
-    return MapView(theme, method, month_from, month_to, code, _parse_view(view))
+    return MapView(theme, method, month_from, month_to, code, _parse_view(view), notice)
+
+
+def _period(
+    months: Sequence[str], month_from: str | None, month_to: str | None
+) -> tuple[str | None, str | None, str]:
+    """The first and last month shown (both stored) and a notice if not as asked.
+
+    Without ``from``: the three stored months ending at ``to`` (default the last).
+    A period past either end of the data is clamped to it; one wholly outside it
+    becomes the latest (before the data: the earliest) three months.
+    """
+    if month_from and month_to and month_from > month_to:
+        month_from, month_to = month_to, month_from
+    if not months:
+        return month_from, month_to, ""
+    first, last = months[0], months[-1]
+    end = month_to or last
+    if month_from:
+        inside = [m for m in months if month_from <= m <= end]
+    else:
+        inside = [m for m in months if m <= end][-3:]
+    if inside:
+        shown = (inside[0], inside[-1])
+    elif end < first:
+        shown = (first, months[min(2, len(months) - 1)])
+    else:
+        shown = (months[max(0, len(months) - 3)], last)
+    asked = (month_from or shown[0], month_to or shown[1])
+    if asked == shown:
+        return (*shown, "")
+    if max(asked) > last:
+        why = f"No data after {last}"
+    elif min(asked) < first:
+        why = f"No data before {first}"
+    elif asked[0] < shown[0]:
+        why = f"No data for {_span(asked[0], _shift(shown[0], -1))}"
+    else:
+        why = f"No data for {_span(_shift(shown[1], 1), asked[1])}"
+    return (*shown, f"{why}: showing {shown[0]} to {shown[1]}")
+
+
+def _shift(month: str, n: int) -> str:
+    return str(pd.Period(month, "M") + n)
+
+
+def _span(first: str, last: str) -> str:
+    return first if first == last else f"{first} to {last}"
 
 
 def _parse_view(view: str | None) -> tuple[float, float, float] | None:

@@ -52,6 +52,7 @@ class MapView:
     month_to: str | None = None
     area: str = "city"  # "city" or a ward/LSOA code
     view: tuple[float, float, float] | None = None  # lat, lon, zoom; None = fit area
+    notice: str = ""  # why the period shown is not the one asked for
 
     def query(self) -> dict[str, str]:
         """The query parameters that reproduce this view."""
@@ -310,6 +311,11 @@ def _add_panels(
         wards = [(r.code, r.name) for r in data.wards.itertuples(index=False)]
         areas = [("city", data.study_name), *data.districts, *wards]
         extras = controls_html(view.query(), data.months, areas, data.methods) + extras
+    if view.notice:
+        notice = (
+            f'<p class="hs-note" id="hs-notice" role="status">{escape(view.notice)}</p>'
+        )
+        extras = notice + extras
     info = info.replace("</h1>", "</h1>" + extras, 1)
     extra = []
     if tiles_enabled(settings) and settings.tiles_attribution:

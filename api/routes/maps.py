@@ -13,11 +13,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from api.assets import inline_assets
+from api.errors import error_page
 from api.map_change import default_map_query
 from api.mapdata import gather_map_data, resolve_view
 from api.mapview import MapView, build_map
 from api.routes.evaluation import default_choice
 from hotspots.access import parse_role, policy_for
+from hotspots.errors import HotspotError
 
 router = APIRouter(tags=["map"])
 
@@ -77,14 +79,21 @@ MapQuery = Annotated[dict[str, str | None], Depends(map_query)]
 @router.get("/", response_class=HTMLResponse)
 def map_page(request: Request, query: MapQuery) -> HTMLResponse:
     """The hotspot map; defaults: the city, and the method and months that
-    backtest best for the theme (else Gi*, the latest three months)."""
-    return HTMLResponse(_render(request, query, export=False)[1])
+    backtest best for the theme (else Gi*, the latest three months).
+    A bad query (theme, method, area, month) answers an HTML page saying why."""
+    try:
+        return HTMLResponse(_render(request, query, export=False)[1])
+    except HotspotError as exc:
+        return error_page(exc)
 
 
 @router.get("/export.html", response_class=HTMLResponse)
 def map_export(request: Request, query: MapQuery) -> HTMLResponse:
     """The same map as one standalone HTML file (scripts and styles inlined)."""
-    shown, html = _render(request, query, export=True)
+    try:
+        shown, html = _render(request, query, export=True)
+    except HotspotError as exc:
+        return error_page(exc)
     return HTMLResponse(
         inline_assets(html),
         headers={"Content-Disposition": f'attachment; filename="{_filename(shown)}"'},

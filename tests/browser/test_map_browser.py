@@ -292,3 +292,35 @@ def test_map_fits_phone_tablet_and_laptop(
     page.screenshot(path=str(ARTIFACTS / f"map-{width}x{height}.png"))
     assert watched.errors == []
     assert _leaving(watched.requests, base_url) == [], "no request leaves localhost"
+
+
+def test_period_after_the_data_is_clamped_with_a_notice(
+    watched: Watched, base_url: str
+) -> None:
+    """Issue 12: the panel, the selectors and the layer show one period."""
+    watched.load(base_url + "/?method=gistar&from=2019-01")
+    page = watched.page
+    assert page.is_visible("#hs-notice")
+    notice = page.inner_text("#hs-notice")
+    assert notice == "No data after 2017-07: showing 2017-05 to 2017-07", notice
+    assert "2017-05 to 2017-07" in page.inner_text("#hs-info dl")
+    assert page.input_value("#hs-from") == "2017-05"
+    assert page.input_value("#hs-to") == "2017-07"
+    assert len(watched.hot_paths()) > 10
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "map-clamped.png"))
+    assert watched.errors == []
+
+
+def test_bad_map_url_is_a_page_with_a_link_back(
+    watched: Watched, base_url: str
+) -> None:
+    response = watched.page.goto(base_url + "/?theme=burglary")
+    assert response is not None and response.status == 422
+    assert "unknown theme 'burglary'" in watched.page.inner_text("#hs-error")
+    with watched.page.expect_navigation():
+        watched.page.click("text=Back to the map")
+    watched.page.wait_for_selector(".leaflet-overlay-pane svg path")
+    # Chromium logs the 422 itself; nothing else may fail.
+    assert [e for e in watched.errors if "status of 422" not in e] == []
+    assert len(watched.errors) == 1
