@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from api.assets import mount_assets
 from api.cache import LayerCache
 from api.compute import ProcessComputer, layer_body
+from api.docs import install_docs
 from api.downloads import FileCache
 from api.errors import install_error_handlers
 from api.ogc import install_ogc
@@ -69,6 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Crime and harm hotspot layers for a community safety partnership.",
         lifespan=lifespan,
+        docs_url=None,  # served from local files by install_docs (api/docs.py)
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.store = open_store(settings.store_url())
@@ -84,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_ogc(app)
     mount_assets(app)
+    install_docs(app)
     app.add_middleware(
         CachedLayerShortcut, cache=app.state.layers, store=app.state.store
     )

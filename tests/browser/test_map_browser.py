@@ -324,3 +324,46 @@ def test_bad_map_url_is_a_page_with_a_link_back(
     # Chromium logs the 422 itself; nothing else may fail.
     assert [e for e in watched.errors if "status of 422" not in e] == []
     assert len(watched.errors) == 1
+
+
+def _offline(watched: Watched, base_url: str) -> list[str]:
+    """Abort every request to another host; the list of those aborted."""
+    aborted: list[str] = []
+
+    def handle(route: Any) -> None:
+        url = route.request.url
+        if url.startswith((base_url + "/", "data:", "blob:")):
+            route.continue_()
+        else:
+            aborted.append(url)
+            route.abort()
+
+    watched.context.route("**/*", handle)
+    return aborted
+
+
+def test_swagger_ui_docs_work_offline(watched: Watched, base_url: str) -> None:
+    """Issue 12: /docs loads Swagger UI from the app, not a CDN."""
+    aborted = _offline(watched, base_url)
+    page = watched.page
+    page.goto(base_url + "/docs", wait_until="load")
+    page.wait_for_selector(".opblock", timeout=15_000)
+    assert page.locator(".opblock").count() > 10
+    assert "/api/v1/layers/{method}" in page.inner_text("#swagger-ui")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "docs.png"))
+    assert aborted == [] and watched.errors == []
+    assert _leaving(watched.requests, base_url) == []
+
+
+def test_redoc_works_offline(watched: Watched, base_url: str) -> None:
+    """Issue 12: /redoc loads ReDoc from the app, with no web fonts fetched."""
+    aborted = _offline(watched, base_url)
+    page = watched.page
+    page.goto(base_url + "/redoc", wait_until="load")
+    page.wait_for_selector("[data-section-id^='operation/']", timeout=15_000)
+    assert page.locator("[data-section-id^='operation/']").count() > 10
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "redoc.png"))
+    assert aborted == [] and watched.errors == []
+    assert _leaving(watched.requests, base_url) == []
