@@ -21,7 +21,9 @@ Scenarios (each against a freshly started server):
                   period and cell size / eps / cluster size), so each is computed;
 * ``mixed``       the cached set, with every 16th request a new combination as in
                   ``uncached`` (map users while an analyst explores): shows
-                  what computations do to cached answers.
+                  what computations do to cached answers;
+* ``summary``     area summaries (``/api/v1/areas/{code}/summary``) of the city
+                  and each of its wards, whole period, repeated (issue 14).
 
 Reported per scenario: requests/s, p50/p90/p99/max latency, errors (any
 unexpected status, a short body, a socket error or a request over
@@ -34,7 +36,8 @@ Requests still in flight when the time is up are waited for (up to
 Usage::
 
     .venv/bin/python benchmarks/bench_api.py [--seconds 30] [--clients 64]
-        [--workers 1] [--scenarios cached,gzip,revalidate,cold,uncached,mixed]
+        [--workers 1]
+        [--scenarios cached,gzip,revalidate,cold,uncached,mixed,summary]
         [--json out.json]
 
 Only 127.0.0.1 is ever contacted. Exits non-zero if any scenario had errors.
@@ -132,6 +135,14 @@ def uncached_target(i: int) -> Target:
     return Target(layer_path(method, **query), label=method)
 
 
+def summary_targets() -> list[Target]:
+    """The summary of the city and of each of its wards."""
+    from boundaries.io import read_boundaries
+
+    codes = ["city", *read_boundaries("ward")["code"]]
+    return [Target(f"/api/v1/areas/{c}/summary", label="summary") for c in codes]
+
+
 @dataclass
 class Scenario:
     """A named stream of requests and how to prepare the server for it."""
@@ -146,9 +157,13 @@ class Scenario:
 def make_scenarios(etags: dict[str, str]) -> dict[str, Scenario]:
     """The scenarios; ``revalidate`` uses ``etags`` (path -> ETag) once known."""
     cached = cached_targets()
+    summaries = summary_targets()
 
     def cycle(i: int) -> Target:
         return cached[i % len(cached)]
+
+    def summary(i: int) -> Target:
+        return summaries[i % len(summaries)]
 
     def mixed(i: int) -> Target:
         if i % MIXED_EVERY == 0:
@@ -205,6 +220,13 @@ def make_scenarios(etags: dict[str, str]) -> dict[str, Scenario]:
             "every request a new method/theme/period/size combination",
             uncached_target,
             warm=cached,  # pays one-time costs (imports, boundaries); never reused
+        ),
+        "summary": Scenario(
+            "summary",
+            f"{len(summaries)} area summaries (the city and its wards) repeated",
+            summary,
+            warm=summaries,
+            warm_with_load=True,
         ),
     }
 
