@@ -41,3 +41,24 @@ def test_help_loads_no_analysis_stack(arguments: list[str]) -> None:
     assert done.returncode == 0, done.stderr[-1500:]
     assert "Usage" in done.stdout
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+_LAYER_PROBE = """
+import json, sys
+import hotspots.layers
+from hotspots.analysis.registry import get_method
+get_method("gistar")
+print(json.dumps(sorted(m for m in sys.modules
+                        if m in ("sklearn", "scipy.signal", "scipy.stats"))))
+"""
+
+
+def test_a_gistar_layer_loads_no_clustering_or_signal_stack() -> None:
+    # A Gi* layer needs neither scikit-learn (clusters) nor scipy.signal and
+    # scipy.stats (~1.5 s to import together); they load when used.
+    done = subprocess.run(
+        [sys.executable, "-c", _LAYER_PROBE], capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-1500:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []

@@ -35,7 +35,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import ndimage, signal, sparse
+from scipy import ndimage, sparse
 
 import geopandas as gpd
 
@@ -156,7 +156,9 @@ def _window_sum(values: NDArray, offsets: tuple[NDArray, NDArray]) -> NDArray:
     kernel[dy + k, dx + k] = 1.0
     if dy.size <= DIRECT_WINDOW_MAX:
         return ndimage.correlate(values, kernel, mode="constant", cval=0.0)
-    out = signal.fftconvolve(values, kernel[::-1, ::-1], mode="same")
+    from scipy.signal import fftconvolve  # ~1 s to import: only when needed
+
+    out = fftconvolve(values, kernel[::-1, ::-1], mode="same")
     return np.round(out) if np.all(values == np.round(values)) else out
 
 

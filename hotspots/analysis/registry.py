@@ -7,24 +7,43 @@ Callers (CLI, API) look methods up by name with :func:`get_method`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterator, Mapping
 
-from hotspots.analysis.clusters import dbscan, hdbscan
-from hotspots.analysis.gistar import gistar
-from hotspots.analysis.grid import grid_counts
-from hotspots.analysis.kde import kde
 from hotspots.analysis.result import HotspotResult
 from hotspots.errors import UnknownMethodError
 
 __all__ = ["METHODS", "get_method"]
 
-METHODS: dict[str, Callable[..., HotspotResult]] = {
-    "grid": grid_counts,
-    "kde": kde,
-    "gistar": gistar,
-    "dbscan": dbscan,
-    "hdbscan": hdbscan,
+#: Where each method lives (module, function).
+_PLACES = {
+    "grid": ("hotspots.analysis.grid", "grid_counts"),
+    "kde": ("hotspots.analysis.kde", "kde"),
+    "gistar": ("hotspots.analysis.gistar", "gistar"),
+    "dbscan": ("hotspots.analysis.clusters", "dbscan"),
+    "hdbscan": ("hotspots.analysis.clusters", "hdbscan"),
 }
+
+
+class _Methods(Mapping[str, Callable[..., HotspotResult]]):
+    """The methods by name, each imported when first asked for (the clusters
+    bring scikit-learn, ~0.4 s, which a Gi* layer does not need)."""
+
+    def __getitem__(self, name: str) -> Callable[..., HotspotResult]:
+        module, function = _PLACES[name]
+        method: Callable[..., HotspotResult] = getattr(
+            importlib.import_module(module), function
+        )
+        return method
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_PLACES)
+
+    def __len__(self) -> int:
+        return len(_PLACES)
+
+
+METHODS: Mapping[str, Callable[..., HotspotResult]] = _Methods()
 
 
 def get_method(name: str) -> Callable[..., HotspotResult]:

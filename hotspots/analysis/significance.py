@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
+from scipy import special
 
 __all__ = [
     "CONFIDENCE_LEVELS",
@@ -25,8 +25,12 @@ CONFIDENCE_LEVELS = ((0.01, 3), (0.05, 2), (0.10, 1))
 
 
 def two_sided_p(z: NDArray) -> NDArray[np.float64]:
-    """Two-sided normal p-values ``2 * (1 - Phi(|z|))`` (NaN stays NaN)."""
-    return 2.0 * stats.norm.sf(np.abs(np.asarray(z, dtype="float64")))
+    """Two-sided normal p-values ``2 * (1 - Phi(|z|))`` (NaN stays NaN).
+
+    ``ndtr(-|z|)`` is what ``scipy.stats.norm.sf`` computes, without importing
+    ``scipy.stats`` (~0.5 s).
+    """
+    return 2.0 * special.ndtr(-np.abs(np.asarray(z, dtype="float64")))
 
 
 def bh_threshold(p: NDArray, alpha: float) -> float:

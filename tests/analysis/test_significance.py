@@ -31,3 +31,14 @@ def test_fdr_bins_are_stricter():
     assert plain.tolist() == [3, 3, 2, 1, -2, 0, 0, 0, 0, 0]
     assert np.all(np.abs(fdr) <= np.abs(plain))
     assert fdr[0] == 3 and fdr[3] == 0
+
+
+def test_two_sided_p_is_scipy_norm_sf_exactly():
+    from scipy import stats
+
+    rng = np.random.default_rng(14)
+    z = np.concatenate(
+        [rng.normal(0, 3, 10_000), [0.0, -0.0, 40.0, -40.0, np.inf, -np.inf, np.nan]]
+    )
+    expected = 2.0 * stats.norm.sf(np.abs(z))
+    np.testing.assert_array_equal(two_sided_p(z), expected)  # bit for bit, NaN too
