@@ -181,7 +181,9 @@ def compute_layer(
     _check_parameters(request.method, method, request.parameters)
     area = analysis_area(study.geometry, points)
     result = method(points, area=area, **dict(request.parameters))
-    context["trust"] = _trust(store, request, method, study, area, result, context)
+    context["trust"] = _trust(
+        store, request, method, study, area, result, context, points
+    )
     result = _select_features(result, points, study, shown, box)
     layer = to_geojson(result, extra_parameters=context)
     if context.get("left_out_month_only"):
@@ -201,12 +203,17 @@ def _trust(
     area: shapely.Geometry,
     result: HotspotResult,
     context: Mapping[str, Any],
+    points: gpd.GeoDataFrame,
 ) -> dict[str, Any]:
-    """The layer's trust figure: its recipe backtested on the months after."""
+    """The layer's trust figure: its recipe backtested on the months after.
+
+    ``points`` are the layer's own; they are the history when its period is
+    every month (no second read).
+    """
     if request.day_from or request.day_to:
         return {"note": "not backtested: the period is given in days"}
     whole = replace(request, month_from=None, month_to=None)
-    history = incident_points(store, whole, study)
+    history = points if whole == request else incident_points(store, whole, study)
     parameters = {k: v for k, v in request.parameters.items() if k not in TRUST_SKIPS}
     trust = layer_trust(
         method,
@@ -328,4 +335,5 @@ def _check_parameters(
 
 
 def _edge(points: pd.DataFrame, pick: Any) -> str | None:
-    return pick(points["month"]) if len(points) else None
+    """The first or last month (``pick``: min or max) of the points read."""
+    return pick(points["month"].tolist()) if len(points) else None

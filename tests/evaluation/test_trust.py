@@ -120,3 +120,29 @@ def test_counts_beat_gi_star_on_held_back_months(sample_store: SQLiteStore) -> N
     assert s.loc["counts", "pai"] > 1.3 * s.loc["gistar", "pai"]
     assert bt.parameters["grid_cell_size_m"] == 100.0
     assert bt.parameters["origins"] == ["2017-05", "2017-06", "2017-07"]
+
+
+def test_a_whole_period_layer_backtests_the_points_it_read(
+    sample_store: SQLiteStore,
+) -> None:
+    # Over every month the layer's points are the history: read once, and the
+    # trust figure is the one computed on a history read on its own.
+    from hotspots.analysis.gistar import gistar
+    from hotspots.areas import resolve_area
+    from hotspots.evaluation.trust import layer_coverage, layer_trust, trust_text
+    from hotspots.layers import analysis_area, incident_points
+
+    request = LayerRequest(method="gistar", theme="asb")
+    layer = compute_layer(sample_store, request)
+    study = resolve_area(None)
+    history = incident_points(sample_store, request, study)
+    area = analysis_area(study.geometry, history)
+    result = gistar(history, area=area)
+    months = sample_store.months()
+    trust = layer_trust(
+        gistar, "gistar", {}, history, months, (months[0], months[-1]), area,
+        layer_coverage(result, float(area.area)),
+    )  # fmt: skip
+    trust["text"] = trust_text(trust, "asb")
+    assert layer["parameters"]["trust"] == trust
+    assert trust["origins"]
