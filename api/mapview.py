@@ -216,12 +216,13 @@ def _incident_group(view: MapView, data: MapData) -> folium.FeatureGroup:
         }
         for r in data.incidents.itertuples(index=False)
     ]
+    fields, aliases = ["n", "themes"], ["Incidents here", "By theme"]
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
         point_to_layer=_INCIDENT_MARKER,
-        tooltip=folium.GeoJsonTooltip(
-            fields=["n", "themes"], aliases=["Incidents here", "By theme"], labels=True
-        ),
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, labels=True),
+        # A phone has no hover: a tap (or click) opens the same text.
+        popup=folium.GeoJsonPopup(fields=fields, aliases=aliases, labels=True),
     ).add_to(group)
     return group
 
@@ -345,6 +346,15 @@ class _PageScript(MacroElement):
   }
   map.on("overlayadd overlayremove", sync);
   sync();
+  // A tap opens both a point's tooltip and its popup: keep only the popup.
+  map.on("popupopen", function () {
+    setTimeout(function () {  // after the tooltip's own click handler
+      map.eachLayer(function (l) {
+        var t = l.getTooltip && l.getTooltip();
+        if (t && !t.options.permanent) { l.closeTooltip(); }
+      });
+    }, 0);
+  });
   var link = document.getElementById("export-link");
   if (link) {
     link.addEventListener("click", function () {

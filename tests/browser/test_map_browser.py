@@ -367,3 +367,31 @@ def test_redoc_works_offline(watched: Watched, base_url: str) -> None:
     page.screenshot(path=str(ARTIFACTS / "redoc.png"))
     assert aborted == [] and watched.errors == []
     assert _leaving(watched.requests, base_url) == []
+
+
+def test_incident_point_opens_a_popup_on_tap(watched: Watched, base_url: str) -> None:
+    """Issue 12: a phone has no hover, so a tap on a location opens its counts."""
+    watched.page.set_viewport_size({"width": 1280, "height": 860})
+    watched.load(base_url + "/?method=gistar&theme=asb")
+    page = watched.page
+    page.locator(
+        ".leaflet-control-layers-overlays label", has_text="Incidents per"
+    ).click()
+    points = page.locator(".leaflet-overlay-pane svg path[fill='#555555']")
+    points.first.wait_for(state="attached")
+    # The location nearest the middle of the screen, clear of the panels.
+    nearest = points.evaluate_all(
+        "ps => ps.map(p => p.getBoundingClientRect()).map(r => "
+        "Math.hypot(r.x - innerWidth / 2, r.y - innerHeight / 2))"
+        ".reduce((b, d, i, a) => d < a[b] ? i : b, 0)"
+    )
+    point = points.nth(nearest)
+    point.dispatch_event("click")  # as a tap: no hover first
+    popup = page.wait_for_selector(".leaflet-popup-content")
+    text = popup.inner_text()
+    assert "Incidents here" in text and "By theme" in text, text
+    page.wait_for_timeout(400)  # the popup's fade-in
+    assert page.locator(".leaflet-tooltip").count() == 0, "popup only, no tooltip"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "map-incident-popup.png"))
+    assert watched.errors == []
