@@ -8,7 +8,7 @@ memory (a cached hotspot layer, locations, boundaries) page by ``offset``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -89,12 +89,7 @@ def incident_page(
         INCIDENT_QUERYABLES[name]: [value] for name, value in filters.items()
     }
     if period is not None:
-        fields |= {
-            "month_from": period.month_from,
-            "month_to": period.month_to,
-            "day_from": period.day_from,
-            "day_to": period.day_to,
-        }
+        fields |= asdict(period)
     if box is not None:
         fields["bbox_bng"] = box.in_bng()
     query = IncidentQuery(columns=_RECORD_COLUMNS, incident_ids=ids, **fields)

@@ -34,7 +34,7 @@ from api.ogc.params import (
     parse_datetime,
     parse_limit,
 )
-from api.ogc.sources import collection_extent, memory_features
+from api.ogc.sources import METHOD_PARAMETERS, collection_extent, memory_features
 from hotspots.access import AccessPolicy, parse_role, policy_for
 from hotspots.areas.pack import AreaPack
 from hotspots.settings import Settings
@@ -139,7 +139,9 @@ def conformance() -> Any:
     return _json({"conformsTo": CONFORMANCE})
 
 
-def _collection_body(request: Request, collection: Collection) -> dict[str, Any]:
+def _collection_body(
+    request: Request, collection: Collection, extent: dict[str, Any]
+) -> dict[str, Any]:
     base = f"{_base(request)}/collections/{collection.id}"
     return {
         "id": collection.id,
@@ -148,7 +150,7 @@ def _collection_body(request: Request, collection: Collection) -> dict[str, Any]
         "itemType": "feature",
         "crs": [CRS84_URI, BNG_URI],
         "storageCrs": BNG_URI,
-        "extent": collection_extent(request.app.state.store, request.app.state.pack),
+        "extent": extent,
         "links": [
             {"href": base, "rel": "self", "type": "application/json"},
             {
@@ -169,7 +171,9 @@ def _collection_body(request: Request, collection: Collection) -> dict[str, Any]
 @router.get("/collections", summary="Collections")
 def get_collections(request: Request) -> Any:
     """Every collection: incidents, boundary sets, hotspot layers."""
-    bodies = [_collection_body(request, c) for c in collections(request.app.state.pack)]
+    state = request.app.state
+    extent = collection_extent(state.store, state.pack)  # one for every collection
+    bodies = [_collection_body(request, c, extent) for c in collections(state.pack)]
     base = f"{_base(request)}/collections"
     return _json(
         {
@@ -183,7 +187,8 @@ def get_collections(request: Request) -> Any:
 def get_collection(request: Request, collection_id: str) -> Any:
     """One collection's description, extent and CRSs."""
     collection = find_collection(request.app.state.pack, collection_id)
-    return _json(_collection_body(request, collection))
+    extent = collection_extent(request.app.state.store, request.app.state.pack)
+    return _json(_collection_body(request, collection, extent))
 
 
 @router.get("/collections/{collection_id}/queryables", summary="Queryables")
@@ -312,8 +317,6 @@ def _extra_arguments(request: Request, collection: Collection) -> dict[str, str]
 def _filters(
     extra: dict[str, str], queryables: set[str], collection: Collection | None = None
 ) -> dict[str, str]:
-    from api.ogc.sources import METHOD_PARAMETERS
-
     parameters = set(METHOD_PARAMETERS) if collection and collection.method else set()
     unknown = sorted(set(extra) - queryables - parameters)
     if unknown:

@@ -7,6 +7,7 @@ under the caller's disclosure rules; boundaries are the area pack's.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from api.cache import LayerCache
@@ -70,14 +71,10 @@ def _layer(
     extra: dict[str, str],
 ) -> list[dict[str, Any]]:
     assert collection.method is not None
-    bounds = period or PeriodBounds(None, None, None, None)
     request = LayerRequest(
         method=collection.method,
         theme=collection.theme,
-        month_from=bounds.month_from,
-        month_to=bounds.month_to,
-        day_from=bounds.day_from,
-        day_to=bounds.day_to,
+        **asdict(period or PeriodBounds()),
         parameters=_method_parameters(extra),
         excluded_flags=policy.excluded_flags,
     )
@@ -116,13 +113,7 @@ def _locations(
     policy: AccessPolicy,
     period: PeriodBounds | None,
 ) -> list[dict[str, Any]]:
-    bounds = period or PeriodBounds(None, None, None, None)
-    query = IncidentQuery(
-        month_from=bounds.month_from,
-        month_to=bounds.month_to,
-        day_from=bounds.day_from,
-        day_to=bounds.day_to,
-    )
+    query = IncidentQuery(**asdict(period or PeriodBounds()))
     frame = area_incidents(store, resolve_area(None, pack), query)
     for flag in policy.excluded_flags:
         frame = frame[~frame[flag]]

@@ -9,9 +9,6 @@ A screenshot is saved to ``test-artifacts/map.png``.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from api.main import create_app
 from api.maplayers import GISTAR_BINS
 from hotspots.areas.build import create_pack
 from hotspots.areas.registry import packs_dir
@@ -27,6 +23,7 @@ from hotspots.ingest import IngestOptions, ingest_paths
 from hotspots.settings import Settings
 from hotspots.store import open_store
 from tests.conftest import LOCAL_DIR, MONTHLY_FILES, PORTSMOUTH_CSV, REPO
+from tests.live_server import serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"
@@ -53,18 +50,12 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app on a free localhost port, on sample data, tiles off."""
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'map.db'}"
     ingest_paths([PORTSMOUTH_CSV, LOCAL_DIR], open_store(url))
-    yield from _serve(Settings(database_url=url, tiles="none"))
+    yield from serve(Settings(database_url=url, tiles="none"))
 
 
 @pytest.fixture(scope="module")
@@ -88,26 +79,7 @@ def gosport_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     options = IngestOptions(pack=settings.area_pack())
     ingest_paths(MONTHLY_FILES, open_store(settings.store_url()), options=options)
-    yield from _serve(settings)
-
-
-def _serve(settings: Settings) -> Iterator[str]:
-    """Run the app for ``settings`` on a free localhost port until closed."""
-    import uvicorn
-
-    app = create_app(settings)
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    yield from serve(settings)
 
 
 @pytest.fixture(scope="module")

@@ -21,10 +21,10 @@ from tests.browser.test_map_browser import (  # noqa: F401  (fixtures)
     CHROMIUM,
     Watched,
     _leaving,
-    _serve,
     browser,
 )
 from tests.conftest import LOCAL_DIR, PORTSMOUTH_CSV
+from tests.live_server import serve
 from tests.premises.conftest import NDR_CSV, NDR_TOML
 
 pytestmark = [
@@ -46,7 +46,7 @@ def premises_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         register_of(store),
         pack_postcodes(settings.area_pack()),
     )
-    yield from _serve(settings)
+    yield from serve(settings)
 
 
 def _search_to_report(watched: Watched, base_url: str, shot: str) -> Any:

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
 
-from api.main import create_app
 from hotspots.areas.registry import default_pack
 from hotspots.ingest import ingest_paths, pack_postcodes
 from hotspots.premises import register_of
@@ -18,14 +14,9 @@ from hotspots.sample import SAMPLE_DIR
 from hotspots.settings import Settings
 from hotspots.store import open_store
 from tests.conftest import LOCAL_DIR, PORTSMOUTH_CSV
+from tests.live_server import serve
 
 ANALYST_KEY = "ogc-analyst-key"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -44,25 +35,10 @@ def ogc_store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def ogc_url(ogc_store_url: str) -> Iterator[str]:
     """Base URL of the OGC API (``.../ogc``) of a service on the sample data."""
-    import uvicorn
-
     settings = Settings(
         database_url=ogc_store_url,
         api_keys=f"{ANALYST_KEY}=analyst",
         compute_processes=0,
     )
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=_free_port(),
-            log_level="warning",
-        )
-    )  # fmt: skip
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{server.config.port}/ogc"
-    server.should_exit = True
-    thread.join(timeout=10)
+    for base in serve(settings):
+        yield f"{base}/ogc"
