@@ -10,7 +10,8 @@ harm weight), and give every incident the label of its location:
   ``min_samples``).  This is exactly DBSCAN on all incidents: coincident
   incidents are within ``eps`` of each other and share every neighbourhood.  Its
   memory grows with the number of neighbour pairs among locations, so a run is
-  refused above :data:`MAX_NEIGHBOUR_PAIRS` (about 0.4 GB of indices).
+  refused above :data:`MAX_NEIGHBOUR_PAIRS` (about 0.4 GB of indices), estimated
+  before any is held (:func:`dbscan_pairs_cost`, :mod:`hotspots.analysis.cost`).
 * HDBSCAN: :func:`~hotspots.analysis.weighted_hdbscan.weighted_hdbscan`, which
   is O(m²) in time (7-11 s at 50,000) and O(m) in memory for ``m`` locations.
   Above :data:`MAX_HDBSCAN_LOCATIONS`
@@ -32,6 +33,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.spatial import cKDTree
 from sklearn.cluster import DBSCAN
 
+from hotspots.analysis import cost as _cost
+from hotspots.analysis.cost import Cost, check_cost, dbscan_cost
 from hotspots.analysis.weighted_hdbscan import weighted_hdbscan
 from hotspots.errors import InvalidParameterError
 
@@ -42,17 +45,21 @@ __all__ = [
     "Locations",
     "dbscan_labels",
     "dbscan_location_labels",
+    "dbscan_pairs_cost",
     "hdbscan_labels",
     "hdbscan_location_labels",
     "rank_labels",
 ]
 
-#: Most distinct locations HDBSCAN clusters directly (7-11 s, O(m²) time).
-MAX_HDBSCAN_LOCATIONS = 50_000
+#: Most distinct locations HDBSCAN clusters directly (7-11 s, O(m²) time);
+#: the square root of the work budget (see :mod:`hotspots.analysis.cost`).
+MAX_HDBSCAN_LOCATIONS = _cost.MAX_HDBSCAN_LOCATIONS
 #: Grid cell sizes (metres) tried, finest first, above that limit.
 SNAP_CELLS_M = (10.0, 20.0, 25.0, 50.0, 100.0)
 #: Most location pairs within ``eps`` that DBSCAN may hold in memory.
-MAX_NEIGHBOUR_PAIRS = 50_000_000
+MAX_NEIGHBOUR_PAIRS = _cost.MAX_NEIGHBOUR_PAIRS
+#: Locations sampled to estimate the pairs before counting them exactly.
+PAIRS_SAMPLE = 2_000
 
 
 @dataclass(frozen=True)
@@ -141,10 +148,12 @@ def rank_labels(
     return out
 
 
-def dbscan_location_labels(
-    loc: Locations, *, eps_m: float, min_samples: int
-) -> NDArray[np.intp]:
-    """Weighted DBSCAN label of each distinct location (unranked, ``-1`` = noise).
+def dbscan_pairs_cost(loc: Locations, eps_m: float) -> Cost:
+    """The location pairs within ``eps_m`` as a cost, refused above the limit.
+
+    Estimated first from a sample of locations (a radius spanning a city
+    links every pair, and counting them all would itself take minutes), then
+    counted exactly when the estimate is within twice the limit.
 
     Raises
     ------
@@ -152,17 +161,37 @@ def dbscan_location_labels(
         If more than :data:`MAX_NEIGHBOUR_PAIRS` location pairs lie within
         ``eps_m`` (scikit-learn would hold them all in memory).
     """
-    pairs = int(
-        cKDTree(loc.xy)
-        .query_ball_point(loc.xy, r=eps_m, return_length=True, workers=-1)
-        .sum()
-    )
-    if pairs > MAX_NEIGHBOUR_PAIRS:
-        raise InvalidParameterError(
-            f"eps_m={eps_m:g} links {pairs:,} pairs of the {len(loc):,} distinct "
-            f"locations, above the limit of {MAX_NEIGHBOUR_PAIRS:,}; use a smaller "
-            "eps_m or fewer incidents"
-        )
+    change = "use a smaller eps_m or fewer incidents"
+    tree = cKDTree(loc.xy)
+    m = len(loc)
+    if m > PAIRS_SAMPLE:
+        sample = np.random.default_rng(0).choice(m, PAIRS_SAMPLE, replace=False)
+        counts = tree.query_ball_point(loc.xy[sample], r=eps_m, return_length=True)
+        estimate = float(np.mean(counts)) * m
+        if estimate > 2 * MAX_NEIGHBOUR_PAIRS:
+            cost = dbscan_cost(m, estimate, budget=MAX_NEIGHBOUR_PAIRS)
+            return check_cost(cost, change)
+    pairs = tree.query_ball_point(loc.xy, r=eps_m, return_length=True, workers=-1)
+    cost = dbscan_cost(m, float(pairs.sum()), budget=MAX_NEIGHBOUR_PAIRS)
+    return check_cost(cost, change)
+
+
+def dbscan_location_labels(
+    loc: Locations, *, eps_m: float, min_samples: int, cost: Cost | None = None
+) -> NDArray[np.intp]:
+    """Weighted DBSCAN label of each distinct location (unranked, ``-1`` = noise).
+
+    ``cost``: the pairs already checked by :func:`dbscan_pairs_cost` (else
+    they are checked here).
+
+    Raises
+    ------
+    InvalidParameterError
+        If more than :data:`MAX_NEIGHBOUR_PAIRS` location pairs lie within
+        ``eps_m`` (scikit-learn would hold them all in memory).
+    """
+    if cost is None:
+        dbscan_pairs_cost(loc, eps_m)
     model = DBSCAN(eps=eps_m, min_samples=min_samples)
     return model.fit(loc.xy, sample_weight=loc.weight).labels_.astype(np.intp)
 

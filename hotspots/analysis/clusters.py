@@ -13,7 +13,8 @@ incident counts (see :mod:`hotspots.analysis.cluster_labels`):
 * ``dbscan`` gives exactly the clusters of DBSCAN on all incidents (core points
   and noise identical; border points, which DBSCAN assigns by visiting order,
   may go to another cluster they also touch).  Memory grows with location pairs
-  within ``eps_m``; above 50 million pairs the run is refused.
+  within ``eps_m``; above 50 million pairs (estimated before any is held) the
+  run is refused. Every limit lives in :mod:`hotspots.analysis.cost`.
 * ``hdbscan`` runs a weighted HDBSCAN* (:mod:`hotspots.analysis.weighted_hdbscan`)
   that equals HDBSCAN* on all incidents up to the order of merges at tied
   distances, where scikit-learn itself depends on row order.  It is O(m²) in
@@ -83,9 +84,11 @@ from shapely.geometry.base import BaseGeometry
 from hotspots.analysis.cluster_labels import (
     Locations,
     dbscan_location_labels,
+    dbscan_pairs_cost,
     hdbscan_location_labels,
     rank_labels,
 )
+from hotspots.analysis.cost import check_within_extent, hdbscan_cost
 from hotspots.analysis.result import HotspotResult
 from hotspots.analysis.validate import (
     AreaLike,
@@ -359,13 +362,19 @@ def dbscan(
         if "eps_m" in auto:
             auto.add("buffer_m")
     buffer_m = check_positive("buffer_m", buffer_m)
-    labels = dbscan_location_labels(loc, eps_m=eps_m, min_samples=min_samples)
+    extent = prepared.area.bounds if prepared.area is not None else prepared.bounds
+    check_within_extent("eps_m", eps_m, extent, floor_m=EPS_MAX_M)
+    check_within_extent("buffer_m", buffer_m, extent, floor_m=EPS_MAX_M)
+    cost = dbscan_pairs_cost(loc, eps_m)
+    labels = dbscan_location_labels(
+        loc, eps_m=eps_m, min_samples=min_samples, cost=cost
+    )
     parameters = {
         "eps_m": eps_m,
         "min_samples": min_samples,
         "hull": hull,
         "buffer_m": buffer_m,
-    }
+    } | cost.parameters()
     return _result("dbscan", prepared, loc, labels, parameters, auto)
 
 
@@ -432,6 +441,9 @@ def hdbscan(
     buffer_m = check_positive(
         "buffer_m", SNAP_SPACING_M / 2 if buffer_m is None else buffer_m
     )
+    extent = prepared.area.bounds if prepared.area is not None else prepared.bounds
+    check_within_extent("buffer_m", buffer_m, extent, floor_m=EPS_MAX_M)
+    check_within_extent("resolution_m", resolution_m, extent, floor_m=EPS_MAX_M)
     labels, snap_m = hdbscan_location_labels(
         loc,
         min_cluster_size=min_cluster_size,
@@ -440,6 +452,7 @@ def hdbscan(
     )
     if snap_m is not None:
         auto.add("snap_m")
+    clustered = len(loc) if snap_m is None else len(loc.snapped(snap_m)[0])
     parameters = {
         "min_cluster_size": min_cluster_size,
         "min_samples": min_samples,
@@ -448,5 +461,5 @@ def hdbscan(
         "cluster_selection": "eom",
         "hull": hull,
         "buffer_m": buffer_m,
-    }
+    } | hdbscan_cost(clustered).parameters()
     return _result("hdbscan", prepared, loc, labels, parameters, auto)

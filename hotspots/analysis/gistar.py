@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,7 +40,18 @@ from scipy import ndimage, sparse
 
 import geopandas as gpd
 
+from hotspots.analysis.cost import (
+    WORK_BUDGET,
+    check_cost,
+    check_fft_cells,
+    check_permutations,
+    check_seed,
+    check_within_extent,
+    gistar_cost,
+    window_cells,
+)
 from hotspots.analysis.grid import (
+    Grid,
     bin_points,
     cells_frame,
     coverage_summary,
@@ -240,6 +252,35 @@ def permutation_p(
     return (larger + 1) / (perms + 1)
 
 
+def _check_cost(grid: Grid, distance_m: float, permutations: int) -> dict[str, Any]:
+    """Refuse a band or permutation count too costly for ``grid`` (see .cost).
+
+    Checked before any window is built: a band wider than the grid's diagonal,
+    a padded FFT window too large for memory, or more steps than the budget.
+    Returns the estimate as layer parameters.
+    """
+    c = grid.cell_size_m
+    diagonal_bounds = (0.0, 0.0, grid.ncols * c, grid.nrows * grid.row_step_m)
+    check_within_extent("distance_m", distance_m, diagonal_bounds)
+    k = math.floor(distance_m * (1 + DISTANCE_TOLERANCE) / c)
+    window = window_cells(c, distance_m * (1 + DISTANCE_TOLERANCE))
+    if window > DIRECT_WINDOW_MAX:
+        check_fft_cells(
+            (grid.nrows + 2 * k) * (grid.ncols + 2 * k),
+            "use a smaller distance_m or a larger cell_size_m",
+        )
+    cells = int(grid.mask.sum())
+    neighbours = max(min(window, cells), 1)
+    most = max(math.floor(WORK_BUDGET / (cells * neighbours)) - 1, 0)
+    change = (
+        f"use permutations={min(most, permutations)} or fewer, a smaller distance_m, "
+        "or a larger cell_size_m"
+        if most < permutations
+        else "use a smaller distance_m or a larger cell_size_m"
+    )
+    return check_cost(gistar_cost(cells, window, permutations), change).parameters()
+
+
 def _bin_summary(bins: NDArray) -> dict[str, float]:
     out: dict[str, float] = {}
     for level, conf in ((3, 99), (2, 95), (1, 90)):
@@ -303,6 +344,8 @@ def gistar(
         Every cell has the same value (Gi* undefined), bad distance or
         permutations, or fewer than 2 cells.
     """
+    perms = check_permutations(permutations)
+    seed = check_seed(seed)
     prep = prepare_points(points, area=area, weight=weight)
     grid, params, auto = grid_for_points(
         prep,
@@ -320,9 +363,7 @@ def gistar(
             f"distance_m={dist:g} is smaller than cell_size_m={c:g}: no cell would "
             "have a neighbour"
         )
-    perms = int(permutations)
-    if perms < 0:
-        raise InvalidParameterError(f"permutations must be >= 0, got {permutations!r}")
+    params |= _check_cost(grid, dist, perms)
     n, w = bin_points(grid, prep.x, prep.y, prep.w)
     values = (w if w is not None else n).astype("float64")
     offsets = neighbour_offsets(c, dist)

@@ -54,6 +54,7 @@ import itertools
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -63,6 +64,12 @@ from threadpoolctl import threadpool_limits
 
 import geopandas as gpd
 
+from hotspots.analysis.cost import (
+    check_cost,
+    check_fft_cells,
+    check_within_extent,
+    kde_cost,
+)
 from hotspots.analysis.grid import (
     Grid,
     bin_points,
@@ -103,8 +110,6 @@ STRADDLE_CHUNK_ENTRIES = 131_072
 #: merging them (~0.1 s) saves most of the per-point edge work.
 DEDUPE_DISTINCT_SHARE = 0.9
 DEDUPE_SAMPLE = 10_000
-#: Limit on the padded FFT grid (grid plus a bandwidth on each side), in cells.
-MAX_FFT_CELLS = 16_000_000
 
 
 def quartic_kernel(d: NDArray, bandwidth_m: float) -> NDArray[np.float64]:
@@ -382,12 +387,11 @@ def kde_surface(
     if x.size == 0:
         return out
     lr, lc = sfft.next_fast_len(src_shape[0]), sfft.next_fast_len(src_shape[1], True)
-    if lr * lc > MAX_FFT_CELLS:
-        raise InvalidParameterError(
-            f"bandwidth_m={r:g} is {r / c:.0f} cells of {c:g} m: the padded grid "
-            f"({lr:,} x {lc:,}) is too large; use a larger cell_size_m or a smaller "
-            "bandwidth_m"
-        )
+    check_fft_cells(
+        lr * lc,
+        f"bandwidth_m={r:g} is {r / c:.0f} cells of {c:g} m; use a larger "
+        "cell_size_m or a smaller bandwidth_m",
+    )
     stencils, dy, dx = _stencils(k, r / c)
     vx, vy = ((x - x0) / c - col - 0.5) * (c / r), ((y - y0) / c - row - 0.5) * (c / r)
     flat = row.astype(np.int64) * lc + col.astype(np.int64)
@@ -407,6 +411,23 @@ def kde_surface(
     # density is 0; a density is never negative, so that noise is set to 0.
     out[out < ROUND_OFF * out.max()] = 0.0
     return out
+
+
+def _check_cost(grid: Grid, bandwidth_m: float, points: int) -> dict[str, Any]:
+    """Refuse a bandwidth too costly for ``grid`` (see .cost); the estimate.
+
+    The padded grid is the grid plus a bandwidth on each side; each point also
+    sums exactly over the ring of cells its disc straddles (~9 r/c cells).
+    """
+    c = grid.cell_size_m
+    diagonal_bounds = (0.0, 0.0, grid.ncols * c, grid.nrows * c)
+    check_within_extent("bandwidth_m", bandwidth_m, diagonal_bounds)
+    k = math.ceil(bandwidth_m / c) + 1
+    fft_cells = (grid.nrows + 2 * k) * (grid.ncols + 2 * k)
+    change = "use a smaller bandwidth_m or a larger cell_size_m"
+    check_fft_cells(fft_cells, change)
+    ring = 9 * math.ceil(bandwidth_m / c)
+    return check_cost(kde_cost(fft_cells, points, ring), change).parameters()
 
 
 def choose_bandwidth(
@@ -503,6 +524,7 @@ def kde(
     if bw_auto:
         auto.add("bandwidth_m")
     warn_bandwidth_below_cell(bw, grid.cell_size_m)
+    cost = _check_cost(grid, bw, prep.x.size)
     density = kde_surface(prep.x, prep.y, grid, bw, prep.w)
     n, w = bin_points(grid, prep.x, prep.y, prep.w)
     dens = density[grid.mask]
@@ -514,7 +536,7 @@ def kde(
         "clip": bool(clip),
         "cell_geometry": "clipped" if clip and grid.area is not None else "whole",
         "top_percent": float(top_percent),
-    }
+    } | cost
     summary = prep.counts_summary() | coverage_summary(
         grid, n, top_cells(dens, top_percent)
     )
