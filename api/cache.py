@@ -92,6 +92,7 @@ class LayerCache:
             "categories": sorted(request.categories),
             "bbox": request.bbox_wgs84,
             "excluded_flags": sorted(request.excluded_flags),
+            "disclosure": repr(request.disclosure),
             "data_version": data_version,
         }
         return json.dumps(fields, sort_keys=True, default=str)

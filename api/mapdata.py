@@ -24,11 +24,11 @@ from hotspots.areas import CITY, Area, area_incidents, resolve_area
 from hotspots.areas.pack import AreaPack
 from hotspots.areas.registry import default_pack
 from hotspots.crs import BNG
+from hotspots.disclosure import located_incidents
 from hotspots.errors import EmptyInputError, HotspotError, InvalidParameterError
 from hotspots.layers import LayerRequest
 from hotspots.schema import FLAG_COLUMNS
 from hotspots.store import IncidentQuery, IncidentStore
-from hotspots.summaries import incidents_per_location
 from hotspots.themes import parse_theme
 
 __all__ = ["gather_map_data", "resolve_view"]
@@ -193,6 +193,7 @@ def _layers(
             month_to=view.month_to,
             area=None if view.area == CITY else view.area,
             excluded_flags=policy.excluded_flags,
+            disclosure=policy.disclosure,
         )
         try:
             layers[method] = cache.get(store, request).layer
@@ -219,7 +220,7 @@ def _incidents(
     frame = area_incidents(store, area, query)
     for flag in {*SENSITIVE_FLAGS, *policy.excluded_flags}:
         frame = frame[~frame[flag].astype(bool)]
-    return incidents_per_location(frame, min_count=policy.min_location_count)
+    return located_incidents(frame, policy.disclosure)
 
 
 def _incident_note(policy: AccessPolicy) -> str:

@@ -11,12 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from hotspots.disclosure import SENSITIVE_FLAGS, Disclosure
 from hotspots.errors import UnknownMethodError
 
 __all__ = ["SENSITIVE_FLAGS", "AccessPolicy", "Role", "parse_role", "policy_for"]
-
-#: Flags whose incidents only partners and analysts may see, even aggregated.
-SENSITIVE_FLAGS: tuple[str, ...] = ("domestic_abuse", "sexual_offence", "hate_crime")
 
 
 class Role(StrEnum):
@@ -33,15 +31,30 @@ class AccessPolicy:
 
     role: Role
     excluded_flags: tuple[str, ...]  # incidents with these flags are left out
-    min_location_count: int  # per-location aggregates below this are withheld
+    disclosure: Disclosure | None  # the disclosure rule; None: sees every count
     record_level: bool  # may read individual incident records
     ingest_history: bool  # may list the ingested files (names, row counts)
 
+    @property
+    def min_location_count(self) -> int:
+        """Fewest incidents a published location may hold (1: no rule)."""
+        return 1 if self.disclosure is None else self.disclosure.min_count
+
 
 _POLICIES = {
-    Role.PUBLIC: AccessPolicy(Role.PUBLIC, SENSITIVE_FLAGS, 3, False, False),
-    Role.PARTNER: AccessPolicy(Role.PARTNER, (), 3, False, False),
-    Role.ANALYST: AccessPolicy(Role.ANALYST, (), 1, True, True),
+    Role.PUBLIC: AccessPolicy(
+        Role.PUBLIC, SENSITIVE_FLAGS, Disclosure("public"), False, False
+    ),
+    Role.PARTNER: AccessPolicy(
+        Role.PARTNER,
+        (),
+        Disclosure(
+            "partner", min_cell_size_m=50.0, min_bandwidth_m=100.0, min_eps_m=50.0
+        ),
+        False,
+        False,
+    ),
+    Role.ANALYST: AccessPolicy(Role.ANALYST, (), None, True, True),
 }
 
 

@@ -27,6 +27,7 @@ from hotspots.areas import Area, area_incidents, in_area, resolve_area
 from hotspots.areas.pack import AreaPack
 from hotspots.areas.registry import DEFAULT_PACK
 from hotspots.crs import BNG, wgs84_to_bng
+from hotspots.disclosure import Disclosure, check_layer_parameters, disclose_features
 from hotspots.errors import EmptyInputError, InvalidParameterError
 from hotspots.evaluation.trust import layer_coverage, layer_trust, trust_text
 from hotspots.schema import FLAG_COLUMNS, DatePrecision
@@ -77,6 +78,7 @@ class LayerRequest:
     day_from: str | None = None  # YYYY-MM-DD within month_from, refining it
     day_to: str | None = None  # YYYY-MM-DD within month_to
     study_area: str | None = None  # where the statistic is computed; None = city
+    disclosure: Disclosure | None = None  # the caller's rule; None: every count
 
 
 def bbox_polygon(bbox: tuple[float, float, float, float]) -> shapely.Geometry:
@@ -142,6 +144,12 @@ def compute_layer(
     Areas are those of ``pack`` (default: the bundled Portsmouth pack).
     """
     method = get_method(request.method)
+    request = replace(
+        request,
+        parameters=check_layer_parameters(
+            request.method, request.parameters, request.disclosure
+        ),
+    )
     study = resolve_area(request.study_area, pack)
     shown = resolve_area(request.area, pack) if request.area else study
     box = bbox_polygon(request.bbox_wgs84) if request.bbox_wgs84 else None
@@ -185,6 +193,10 @@ def compute_layer(
         store, request, method, study, area, result, context, points
     )
     result = _select_features(result, points, study, shown, box)
+    features, context["disclosure"] = disclose_features(
+        result.features, points, request.disclosure, method=request.method.lower()
+    )
+    result = replace(result, features=features)
     layer = to_geojson(result, extra_parameters=context)
     if context.get("left_out_month_only"):
         layer["note"] = (

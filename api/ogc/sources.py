@@ -17,12 +17,12 @@ from api.ogc.params import CRS84_URI, OgcError
 from hotspots.access import AccessPolicy
 from hotspots.areas import area_incidents, resolve_area
 from hotspots.areas.pack import AreaPack
+from hotspots.disclosure import located_incidents
 from hotspots.errors import EmptyInputError, HotspotError
 from hotspots.layers import LayerRequest
 from hotspots.period import PeriodBounds
 from hotspots.premises import register_of
 from hotspots.store import IncidentQuery, IncidentStore
-from hotspots.summaries import incidents_per_location
 
 __all__ = ["METHOD_PARAMETERS", "collection_extent", "memory_features"]
 
@@ -77,6 +77,7 @@ def _layer(
         **asdict(period or PeriodBounds()),
         parameters=_method_parameters(extra),
         excluded_flags=policy.excluded_flags,
+        disclosure=policy.disclosure,
     )
     try:
         layer = cache.get(store, request).layer
@@ -117,7 +118,7 @@ def _locations(
     frame = area_incidents(store, resolve_area(None, pack), query)
     for flag in policy.excluded_flags:
         frame = frame[~frame[flag]]
-    located = incidents_per_location(frame, min_count=policy.min_location_count)
+    located = located_incidents(frame, policy.disclosure)
     if located.empty:
         return []
     located["location_id"] = (

@@ -14,10 +14,10 @@ from api.features import points_collection
 from api.query import LayerFilters, layer_filters
 from hotspots.areas import area_incidents, resolve_area
 from hotspots.areas.pack import AreaPack
+from hotspots.disclosure import located_incidents
 from hotspots.fingerprint import fingerprint_hex
 from hotspots.layers import bbox_polygon
 from hotspots.store import IncidentQuery
-from hotspots.summaries import incidents_per_location
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 
@@ -47,7 +47,7 @@ def get_incidents(
         frame = frame.assign(incident_id=fingerprint_hex(frame["incident_id"]))
         collection = points_collection(frame, columns, id_column="incident_id")
     else:
-        located = incidents_per_location(frame, min_count=policy.min_location_count)
+        located = located_incidents(frame, policy.disclosure)
         located["location_id"] = (
             located["easting"].round().astype(int).astype(str)
             + "_"

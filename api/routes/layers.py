@@ -97,6 +97,7 @@ async def get_layer(
         categories=filters.categories,
         bbox_wgs84=filters.bbox,
         excluded_flags=policy.excluded_flags,
+        disclosure=policy.disclosure,
         study_area=study_area,
     )
     name = f"{method.value}_{filters.theme or 'all'}"

@@ -110,6 +110,7 @@ def gistar_request(
         month_from=month_from,
         month_to=month_to,
         excluded_flags=policy.excluded_flags,
+        disclosure=policy.disclosure,
     )
 
 
