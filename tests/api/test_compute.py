@@ -36,6 +36,7 @@ def test_workers_compute_the_same_layer_and_survive_a_killed_worker(
                 theme="violence",
                 month_from="2017-04",
                 excluded_flags=policy_for(Role.PUBLIC).excluded_flags,
+                disclosure=policy_for(Role.PUBLIC).disclosure,
             ),
         )
         assert served.content == here
