@@ -545,6 +545,9 @@ def _add_subcommands() -> None:
     from hotspots.cli_premises import premises_app
 
     app.add_typer(premises_app, name="premises")
+    from hotspots.cli_db import db_app
+
+    app.add_typer(db_app, name="db")
     from hotspots.cli_evaluate import evaluate
 
     app.command("evaluate", cls=_PlainHelpCommand)(evaluate)

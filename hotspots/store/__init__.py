@@ -9,6 +9,7 @@ from hotspots.store.base import BatchRecord, BatchResult, IncidentQuery, Inciden
 from hotspots.store.sqlite import SQLiteStore
 
 __all__ = [
+    "POSTGRES_SCHEMES",
     "BatchRecord",
     "BatchResult",
     "IncidentQuery",
@@ -17,23 +18,28 @@ __all__ = [
     "open_store",
 ]
 
+#: URL schemes of the PostgreSQL/PostGIS store.
+POSTGRES_SCHEMES = ("postgresql://", "postgres://", "postgis://", "postgresql+")
+
 
 def open_store(url: str) -> IncidentStore:
-    """Open the store a URL names, e.g. ``sqlite:///path/to/hotspots.db``.
+    """Open the store a URL names.
 
     ``sqlite:///relative.db`` is relative to the working directory and
-    ``sqlite:////abs/path.db`` is absolute, as in SQLAlchemy.
+    ``sqlite:////abs/path.db`` is absolute, as in SQLAlchemy;
+    ``postgresql://user:password@host:5432/db`` (or ``postgis://``) is a
+    PostgreSQL database with PostGIS whose schema ``hotspots db upgrade`` made.
     """
     if url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")
         if not path or path == ":memory:":
             raise StoreError(f"{url!r}: give a file path; the store must persist")
         return SQLiteStore(Path(path))
-    if url.startswith(("postgresql://", "postgres://", "postgis://")):
-        raise StoreError(
-            f"{url.split('@')[-1]!r}: the PostgreSQL/PostGIS store is not built yet; "
-            "use sqlite:///path/to/file.db"
-        )
+    if url.startswith(POSTGRES_SCHEMES):
+        from hotspots.store.postgis import PostGISStore  # psycopg only when used
+
+        return PostGISStore(url)
     raise StoreError(
-        f"unsupported store URL {url!r}: expected sqlite:///path/to/file.db"
+        f"unsupported store URL {url!r}: expected sqlite:///path/to/file.db or "
+        "postgresql://user:password@host/db"
     )

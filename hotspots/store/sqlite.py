@@ -4,10 +4,15 @@ Each call opens its own short-lived connection, so one store object can serve
 the CLI and the web service's worker threads alike. Writes take SQLite's
 write lock for the whole file being ingested, so an ingest lands whole or not
 at all.
+
+A new file is created at the newest schema revision; an older file (one from
+before migrations counts as the base revision) is upgraded when opened, and
+a file from newer code is refused (see :mod:`hotspots.store.revisions`).
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -29,12 +34,16 @@ from hotspots.store.base import (
     BatchResult,
     IncidentQuery,
 )
+from hotspots.store.migrate import sqlite_revision
 from hotspots.store.premises_sqlite import PREMISES_SCHEMA
+from hotspots.store.revisions import HEAD_REVISION, REVISIONS, require_head
 from hotspots.store.sqlite_batch import BatchWriter, _insert_batch
 
 __all__ = ["SQLiteStore"]
 
-SCHEMA_VERSION = 1
+_log = logging.getLogger("hotspots")
+
+SCHEMA_VERSION = 1  # meta.schema_version, kept; migrations use alembic_version
 
 _REAL = {"easting", "northing", "lon", "lat", "geocode_precision_m"}
 _INTEGER = {"incident_id", "batch_id", *FLAG_COLUMNS}
@@ -74,8 +83,8 @@ CREATE TABLE IF NOT EXISTS incidents (
     {", ".join(_column_sql(c) for c in INCIDENT_COLUMNS)}
 );
 CREATE INDEX IF NOT EXISTS incidents_by_month ON incidents (month, theme);
-CREATE INDEX IF NOT EXISTS incidents_by_ward ON incidents (ward_code);
-CREATE INDEX IF NOT EXISTS incidents_by_lsoa ON incidents (lsoa_code);
+CREATE INDEX IF NOT EXISTS incidents_by_ward_month ON incidents (ward_code, month);
+CREATE INDEX IF NOT EXISTS incidents_by_lsoa_month ON incidents (lsoa_code, month);
 CREATE TABLE IF NOT EXISTS rejects (
     batch_id INTEGER NOT NULL REFERENCES batches (batch_id),
     row INTEGER NOT NULL,
@@ -86,6 +95,12 @@ CREATE TABLE IF NOT EXISTS rejects (
 CREATE INDEX IF NOT EXISTS rejects_by_batch ON rejects (batch_id);
 INSERT OR IGNORE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}');
 INSERT OR IGNORE INTO meta VALUES ('data_version', '0');
+CREATE TABLE IF NOT EXISTS alembic_version (
+    version_num VARCHAR(32) NOT NULL,
+    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
+);
+INSERT INTO alembic_version SELECT '{HEAD_REVISION}'
+    WHERE NOT EXISTS (SELECT 1 FROM alembic_version);
 """
 
 
@@ -99,12 +114,36 @@ class SQLiteStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as conn:
-                conn.executescript(_SCHEMA)
-                conn.executescript(PREMISES_SCHEMA)  # hotspots/store/premises_sqlite.py
+                revision, _ = sqlite_revision(conn)
+                if revision is None:  # a new, empty file: created at the head
+                    conn.executescript(
+                        f"BEGIN IMMEDIATE; {_SCHEMA}; {PREMISES_SCHEMA}; COMMIT;"
+                    )
+                    revision, _ = sqlite_revision(conn)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(
                 f"cannot open the SQLite store at {self.path}: {exc}"
             ) from exc
+        if revision in REVISIONS[:-1]:
+            revision = self._upgrade(revision)
+        require_head(revision, f"the SQLite store {self.path}")
+
+    def _upgrade(self, revision: str) -> str | None:
+        """Upgrade an older store file in place, saying so; the new revision.
+
+        A SQLite store is one user's file, made by this program: opening an
+        older one (e.g. from before migrations, taken as the base revision)
+        upgrades it in one write-locked transaction rather than refusing it.
+        A PostgreSQL database is shared and is never upgraded by opening it.
+        """
+        from hotspots.store.migrate import upgrade
+
+        status = upgrade(self.url)
+        _log.warning(
+            "upgraded the SQLite store %s from schema revision %s to %s",
+            self.path, revision, status.revision,
+        )  # fmt: skip
+        return status.revision
 
     @contextmanager
     def _connect(self, *, any_thread: bool = False) -> Iterator[sqlite3.Connection]:
@@ -215,10 +254,12 @@ class SQLiteStore:
         return pd.DataFrame(rows, columns=["batch_id", "file_name", *REJECT_COLUMNS])
 
     def street_points(self) -> pd.DataFrame:
-        """Distinct snapped locations with their street text and town."""
+        """Distinct snapped locations with their street text and town, in one
+        order on every store (street matching breaks ties by order)."""
         sql = (
             "SELECT DISTINCT location_text, town, easting, northing FROM incidents "
-            "WHERE geocode_quality = 'snapped' AND location_text LIKE 'On or near %'"
+            "WHERE geocode_quality = 'snapped' AND location_text LIKE 'On or near %' "
+            "ORDER BY location_text, town, easting, northing"
         )
         with self._connect() as conn:
             rows = conn.execute(sql).fetchall()

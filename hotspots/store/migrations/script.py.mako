@@ -1,0 +1,26 @@
+"""${message}
+
+Revision ID: ${up_revision}
+Revises: ${down_revision | comma,n}
+Create Date: ${create_date}
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = ${repr(up_revision)}
+down_revision = ${repr(down_revision)}
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    """Apply this revision on SQLite and PostgreSQL alike."""
+    dialect = op.get_bind().dialect.name
+    ${upgrades if upgrades else "raise NotImplementedError(dialect)"}
+
+
+def downgrade() -> None:
+    """Undo :func:`upgrade`."""
+    ${downgrades if downgrades else "raise NotImplementedError"}
