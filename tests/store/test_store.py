@@ -76,7 +76,9 @@ def ids(frame: pd.DataFrame) -> list[int]:
     return sorted(int(i) for i in frame["incident_id"])
 
 
-def test_a_batch_is_stored_with_its_rejects_and_counts(any_store: IncidentStore) -> None:
+def test_a_batch_is_stored_with_its_rejects_and_counts(
+    any_store: IncidentStore,
+) -> None:
     result = any_store.add_batch(batch(rows=N + 2), incidents(), rejects([3, 7]))
     assert (result.stored, result.duplicates, result.rejected) == (N, 0, 2)
     assert any_store.count() == N
@@ -129,7 +131,7 @@ def test_a_repeated_id_in_one_batch_keeps_its_first_row(
 
 
 def test_a_failed_batch_leaves_nothing(any_store: IncidentStore) -> None:
-    writer_of = getattr(any_store, "batch_writer")
+    writer_of = any_store.batch_writer  # type: ignore[attr-defined]
     with pytest.raises(RuntimeError, match="reader failed"), writer_of(batch()) as w:
         w.add(incidents(30), rejects([2]))
         raise RuntimeError("reader failed")
@@ -202,7 +204,9 @@ def test_day_bounds_leave_out_month_only_dates_part_way(
     any_store: IncidentStore,
 ) -> None:
     any_store.add_batch(batch(), STORED, rejects([]))
-    found = any_store.incidents(IncidentQuery(day_from="2017-03-10", day_to="2017-05-20"))
+    found = any_store.incidents(
+        IncidentQuery(day_from="2017-03-10", day_to="2017-05-20")
+    )
     day = STORED["occurred_precision"] != "month"
     start = STORED["occurred_at"] >= "2017-03-10"
     end = STORED["occurred_at"] < "2017-05-21"
@@ -223,7 +227,7 @@ def test_priority_matches_theme_or_category_or_flag(any_store: IncidentStore) ->
 
 
 def test_an_unknown_flag_is_refused_by_name(any_store: IncidentStore) -> None:
-    with pytest.raises(ValueError, match="unknown flag.*nonsense"):
+    with pytest.raises(ValueError, match=r"unknown flag.*nonsense"):
         any_store.incidents(IncidentQuery(flags=["nonsense"]))
 
 
