@@ -93,6 +93,9 @@ class LayerCache:
             "bbox": request.bbox_wgs84,
             "excluded_flags": sorted(request.excluded_flags),
             "disclosure": repr(request.disclosure),
+            "flags": sorted(request.flags),
+            "priority": request.priority,
+            "harm_weights": repr(request.harm_weights),
             "data_version": data_version,
         }
         return json.dumps(fields, sort_keys=True, default=str)

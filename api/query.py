@@ -7,9 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import HTTPException, Query
 
+from hotspots.areas.pack import AreaPack
 from hotspots.errors import InvalidParameterError
 from hotspots.period import PERIOD_PATTERN, parse_period
-from hotspots.schema import Theme
+from hotspots.schema import FLAG_COLUMNS, Theme
+from hotspots.store.base import PriorityMatch
 
 __all__ = [
     "MONTH_PATTERN",
@@ -17,6 +19,7 @@ __all__ = [
     "MonthQuery",
     "PeriodQuery",
     "layer_filters",
+    "priority_match",
 ]
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -49,6 +52,8 @@ class LayerFilters:
     day_to: str | None
     area: str | None
     bbox: tuple[float, float, float, float] | None
+    flags: tuple[str, ...] = ()  # incidents with any of these flags set
+    priority: str | None = None  # a partnership priority's id
 
 
 async def layer_filters(
@@ -73,9 +78,30 @@ async def layer_filters(
             "layer features crossing it (the statistic is not recomputed)"
         ),
     ] = None,
+    flag: Annotated[
+        list[str] | None,
+        Query(
+            description="Flags (repeatable): incidents with any of them set; "
+            f"one of {', '.join(FLAG_COLUMNS)}"
+        ),
+    ] = None,
+    priority: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[a-z][a-z0-9_]{0,39}$",
+            description="A partnership priority's id (GET /api/v1/priorities): "
+            "incidents of any of its themes, categories or flags",
+        ),
+    ] = None,
 ) -> LayerFilters:
     """Parse the shared filters; a malformed bbox or reversed period is a 422."""
     box = _parse_bbox(bbox) if bbox else None
+    unknown = sorted(set(flag or ()) - set(FLAG_COLUMNS))
+    if unknown:
+        raise HTTPException(
+            422,
+            f"unknown flag(s) {', '.join(unknown)}; flags: {', '.join(FLAG_COLUMNS)}",
+        )
     try:
         period = parse_period(period_from, period_to)
     except InvalidParameterError as exc:
@@ -89,7 +115,23 @@ async def layer_filters(
         day_to=period.day_to,
         area=area,
         bbox=box,
+        flags=tuple(dict.fromkeys(flag or ())),
+        priority=priority,
     )
+
+
+def priority_match(
+    filters: LayerFilters, pack: AreaPack | None
+) -> PriorityMatch | None:
+    """The incidents the filters' priority selects in ``pack`` (422 if unknown)."""
+    if filters.priority is None:
+        return None
+    from hotspots.priorities.model import PrioritiesError, load_priorities
+
+    try:
+        return load_priorities(pack).get(filters.priority).match
+    except PrioritiesError as exc:
+        raise HTTPException(422, str(exc)) from exc
 
 
 def _parse_bbox(text: str) -> tuple[float, float, float, float]:

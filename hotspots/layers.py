@@ -30,8 +30,10 @@ from hotspots.crs import BNG, wgs84_to_bng
 from hotspots.disclosure import Disclosure, check_layer_parameters, disclose_features
 from hotspots.errors import EmptyInputError, InvalidParameterError
 from hotspots.evaluation.trust import layer_coverage, layer_trust, trust_text
+from hotspots.priorities.weights import UNWEIGHTED, HarmWeights
 from hotspots.schema import FLAG_COLUMNS, DatePrecision
 from hotspots.store import IncidentQuery, IncidentStore
+from hotspots.store.base import PriorityMatch
 from hotspots.themes import parse_theme
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "bbox_polygon",
     "compute_layer",
     "incident_points",
+    "resolve_priority",
 ]
 
 #: How a layer decides what is "in" an area, reported in its parameters.
@@ -79,6 +82,10 @@ class LayerRequest:
     day_to: str | None = None  # YYYY-MM-DD within month_to
     study_area: str | None = None  # where the statistic is computed; None = city
     disclosure: Disclosure | None = None  # the caller's rule; None: every count
+    flags: tuple[str, ...] = ()  # incidents with any of these flags set
+    priority: str | None = None  # a partnership priority's id (priorities.toml)
+    harm_weights: HarmWeights | None = None  # weight incidents by category
+    selection: PriorityMatch | None = None  # the priority resolved (compute_layer)
 
 
 def bbox_polygon(bbox: tuple[float, float, float, float]) -> shapely.Geometry:
@@ -104,6 +111,8 @@ def _incident_query(request: LayerRequest, *, days: bool = True) -> IncidentQuer
         month_to=request.month_to,
         day_from=request.day_from if days else None,
         day_to=request.day_to if days else None,
+        flags=request.flags,
+        priority=request.selection,
         columns=(
             "incident_id", "category", "theme", "month", "occurred_precision",
             "easting", "northing", "ward_code", "lsoa_code", *FLAG_COLUMNS,
@@ -128,6 +137,8 @@ def incident_points(
     area = area or resolve_area(request.study_area, pack)
     frame = area_incidents(store, area, _incident_query(request))
     frame = _visible(frame, request.excluded_flags)
+    if request.harm_weights is not None:  # the analysis methods' weight column
+        frame = frame.assign(harm_weight=request.harm_weights.of(frame["category"]))
     return gpd.GeoDataFrame(
         frame.drop(columns=["easting", "northing"]),
         geometry=gpd.points_from_xy(frame["easting"], frame["northing"]),
@@ -150,6 +161,7 @@ def compute_layer(
             request.method, request.parameters, request.disclosure
         ),
     )
+    request = resolve_priority(request, pack)
     study = resolve_area(request.study_area, pack)
     shown = resolve_area(request.area, pack) if request.area else study
     box = bbox_polygon(request.bbox_wgs84) if request.bbox_wgs84 else None
@@ -168,6 +180,11 @@ def compute_layer(
         "data_version": store.data_version(),
         "categories": list(request.categories) or "all",
         "excluded_flags": list(request.excluded_flags),
+        "flags": list(request.flags) or "all",
+        "priority": request.priority or "all",
+        "weighting": (
+            request.harm_weights.describe() if request.harm_weights else UNWEIGHTED
+        ),
     }
     if box is not None:
         context["bbox"] = ",".join(f"{v:g}" for v in request.bbox_wgs84 or ())
@@ -188,7 +205,8 @@ def compute_layer(
         )
     _check_parameters(request.method, method, request.parameters)
     area = analysis_area(study.geometry, points)
-    result = method(points, area=area, **dict(request.parameters))
+    weight = {"weight": "harm_weight"} if request.harm_weights is not None else {}
+    result = method(points, area=area, **dict(request.parameters), **weight)
     context["trust"] = _trust(
         store, request, method, study, area, result, context, points
     )
@@ -205,6 +223,22 @@ def compute_layer(
             "part-way through their month"
         )
     return layer
+
+
+def resolve_priority(
+    request: LayerRequest, pack: AreaPack | None = None
+) -> LayerRequest:
+    """The request with its priority (an id in ``pack``'s priorities) resolved
+    to the incidents it selects; unknown ids are an error listing the valid ones."""
+    if request.priority is None:
+        return replace(request, selection=None)
+    from hotspots.priorities.model import PrioritiesError, load_priorities
+
+    try:
+        priority = load_priorities(pack).get(request.priority)
+    except PrioritiesError as exc:
+        raise InvalidParameterError(str(exc)) from exc
+    return replace(request, selection=priority.match)
 
 
 def _trust(

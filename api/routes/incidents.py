@@ -11,7 +11,7 @@ import shapely
 from api.deps import PackDep, PolicyDep, StoreDep
 from api.downloads import Format, download_response
 from api.features import points_collection
-from api.query import LayerFilters, layer_filters
+from api.query import LayerFilters, layer_filters, priority_match
 from hotspots.areas import area_incidents, resolve_area
 from hotspots.areas.pack import AreaPack
 from hotspots.disclosure import located_incidents
@@ -75,6 +75,8 @@ def _select(
         month_to=filters.month_to,
         day_from=filters.day_from,
         day_to=filters.day_to,
+        flags=filters.flags,
+        priority=priority_match(filters, pack),
     )
     frame = area_incidents(store, resolve_area(filters.area, pack), query)
     for flag in excluded:
@@ -92,6 +94,8 @@ def _parameters(
         "level": level,
         "theme": filters.theme or "all",
         "categories": list(filters.categories) or "all",
+        "flags": list(filters.flags) or "all",
+        "priority": filters.priority or "all",
         "period_from": filters.day_from or filters.month_from,
         "period_to": filters.day_to or filters.month_to,
         "role": policy.role.value,

@@ -99,8 +99,10 @@ async def get_layer(
         excluded_flags=policy.excluded_flags,
         disclosure=policy.disclosure,
         study_area=study_area,
+        flags=filters.flags,
+        priority=filters.priority,
     )
-    name = f"{method.value}_{filters.theme or 'all'}"
+    name = f"{method.value}_{filters.priority or filters.theme or 'all'}"
     # A GeoJSON answer may be repeated by the shortcut for the same URL and key.
     alias = layer_alias(request.scope) if format is Format.GEOJSON else None
     try:

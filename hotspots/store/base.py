@@ -21,6 +21,7 @@ __all__ = [
     "BatchResult",
     "IncidentQuery",
     "IncidentStore",
+    "PriorityMatch",
     "short_file_name",
 ]
 
@@ -74,6 +75,24 @@ class BatchResult:
 
 
 @dataclass(frozen=True)
+class PriorityMatch:
+    """Incidents of a partnership priority: ANY of a theme, a category or a flag.
+
+    An incident matches when its ``theme`` is one of ``themes`` (``alcohol``
+    also matching anything flagged alcohol-related, as the theme filter does),
+    OR its ``category`` is one of ``categories`` compared ignoring case and
+    reading each ``-`` and ``_`` as a space (SQL: ``lower(replace(replace(
+    category, '-', ' '), '_', ' '))`` against the names treated the same way;
+    ASCII case folding, as SQLite's ``lower``), OR one of ``flags``
+    (schema flag columns) is set. Empty: matches nothing.
+    """
+
+    themes: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class IncidentQuery:
     """Filters for reading incidents; empty fields mean no filter.
 
@@ -86,6 +105,11 @@ class IncidentQuery:
     ``after_id`` and ``limit`` read a page in ``incident_id`` order (keyset
     paging: each page costs the same however deep); ``incident_ids`` picks
     incidents by id.
+
+    ``flags`` keeps incidents with ANY of these flag columns set (names from
+    :data:`hotspots.schema.FLAG_COLUMNS`; others are an error). ``priority``
+    keeps incidents matching a :class:`PriorityMatch` (themes OR categories OR
+    flags). Both are ANDed with every other filter, like the rest.
     """
 
     themes: Sequence[str] = ()
@@ -102,6 +126,8 @@ class IncidentQuery:
     incident_ids: Sequence[int] = ()
     after_id: int | None = None
     limit: int | None = None
+    flags: Sequence[str] = ()
+    priority: PriorityMatch | None = None
 
 
 class IncidentStore(Protocol):

@@ -33,6 +33,7 @@ from hotspots.store.base import (
     BatchRecord,
     BatchResult,
     IncidentQuery,
+    PriorityMatch,
 )
 from hotspots.store.migrate import sqlite_revision
 from hotspots.store.premises_sqlite import PREMISES_SCHEMA
@@ -380,4 +381,42 @@ def _where(query: IncidentQuery) -> tuple[str, list[object]]:
         clauses.append("easting BETWEEN ? AND ? AND northing BETWEEN ? AND ?")
         x0, y0, x1, y1 = query.bbox_bng
         params.extend([x0, x1, y0, y1])
+    if query.flags:
+        clauses.append(_any_flag(query.flags))
+    if query.priority is not None:
+        clause, values = _priority_clause(query.priority)
+        clauses.append(clause)
+        params.extend(values)
     return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _any_flag(flags: Sequence[str]) -> str:
+    """``(f1 = 1 OR f2 = 1)``; a name that is no flag column is an error (it
+    becomes SQL text, so only the schema's own names may pass)."""
+    unknown = sorted(set(flags) - set(FLAG_COLUMNS))
+    if unknown:
+        raise ValueError(
+            f"unknown flag(s) {', '.join(unknown)}; flags: {', '.join(FLAG_COLUMNS)}"
+        )
+    return "(" + " OR ".join(f"{f} = 1" for f in dict.fromkeys(flags)) + ")"
+
+
+def _priority_clause(match: PriorityMatch) -> tuple[str, list[object]]:
+    """Theme OR category OR flag, as :class:`PriorityMatch` documents."""
+    parts: list[str] = []
+    params: list[object] = []
+    if match.themes:
+        parts.append(f"theme IN ({', '.join('?' * len(match.themes))})")
+        params.extend(str(t) for t in match.themes)
+        if Theme.ALCOHOL.value in match.themes:
+            parts.append("alcohol_related = 1")
+    if match.categories:
+        keys = [c.lower().replace("-", " ").replace("_", " ") for c in match.categories]
+        parts.append(
+            "lower(replace(replace(category, '-', ' '), '_', ' ')) "
+            f"IN ({', '.join('?' * len(keys))})"
+        )
+        params.extend(keys)
+    if match.flags:
+        parts.append(_any_flag(match.flags))
+    return ("(" + " OR ".join(parts) + ")" if parts else "0 = 1"), params
