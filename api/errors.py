@@ -1,11 +1,22 @@
-"""One mapping from the core's error types to HTTP status codes."""
+"""One mapping from the core's error types to HTTP status codes.
+
+Every error answer is ``{"detail": ...}``: a sentence saying what to change
+(core errors, HTTP errors), or for a request FastAPI could not validate a
+list of ``{"loc", "msg", "type"}``. The value sent is never echoed back (it
+may be a key or a victim's street), and the OpenAPI document describes this
+body (:class:`ErrorBody`) for every error status instead of FastAPI's default.
+"""
 
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel
 
 from hotspots.errors import (
     CRSError,
@@ -18,7 +29,21 @@ from hotspots.errors import (
     UnknownMethodError,
 )
 
-__all__ = ["STATUS_FOR", "error_page", "install_error_handlers", "status_for"]
+__all__ = [
+    "STATUS_FOR",
+    "ComputeUnavailableError",
+    "ErrorBody",
+    "ValidationIssue",
+    "error_page",
+    "install_error_handlers",
+    "status_for",
+    "validation_issues",
+]
+
+
+class ComputeUnavailableError(HotspotError):
+    """No layer in time: past the compute deadline, or the service is stopping."""
+
 
 #: Most specific first; the message always says what to change.
 STATUS_FOR: tuple[tuple[type[HotspotError], int], ...] = (
@@ -29,7 +54,10 @@ STATUS_FOR: tuple[tuple[type[HotspotError], int], ...] = (
     (EmptyInputError, 422),  # layer routes answer an empty period with a 200
     (IngestError, 400),
     (StoreError, 503),
+    (ComputeUnavailableError, 503),
 )
+#: Seconds a client should wait before asking again after a 503.
+RETRY_AFTER_S = 30
 
 
 def status_for(exc: HotspotError) -> int:
@@ -55,9 +83,47 @@ def error_page(exc: HotspotError) -> HTMLResponse:
     return HTMLResponse(html, status_code=status_for(exc))
 
 
+class ValidationIssue(BaseModel):
+    """One parameter FastAPI could not accept: where, and why."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorBody(BaseModel):
+    """Every error's body: what to change, or the parameters refused."""
+
+    detail: str | list[ValidationIssue]
+
+
+def validation_issues(errors: Any) -> list[dict[str, Any]]:
+    """FastAPI's validation errors with only ``loc``, ``msg`` and ``type``.
+
+    ``input`` (the value sent) and ``ctx`` are dropped: an error must not
+    echo a caller's data into logs, caches or another page.
+    """
+    return [
+        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e["type"]}
+        for e in errors
+    ]
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Answer every core error as ``{"detail": message}`` with its status."""
+    """Answer every core error as ``{"detail": message}`` with its status;
+    validation errors without the input; describe both in the OpenAPI."""
 
     @app.exception_handler(HotspotError)
     def _hotspot_error(request: Request, exc: HotspotError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=status_for(exc))
+        status = status_for(exc)
+        headers = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
+        return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        body = {"detail": validation_issues(exc.errors())}
+        return JSONResponse(jsonable_encoder(body), status_code=422)
+
+    from api.openapi import install_openapi  # it imports this module's models
+
+    install_openapi(app)

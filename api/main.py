@@ -18,6 +18,7 @@ from api.downloads import FileCache
 from api.errors import install_error_handlers
 from api.ogc import install_ogc
 from api.routes import areas, boundaries, incidents, layers, maps, premises, status
+from api.security import EdgeGuard
 from api.shortcut import CachedLayerShortcut
 from hotspots import __version__
 from hotspots.settings import Settings, unknown_variables
@@ -45,9 +46,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     computer = None
     if settings.compute_processes > 0:
         computer = ProcessComputer(
-            app.state.store.url, settings.compute_processes, app.state.pack.folder
+            app.state.store.url,
+            settings.compute_processes,
+            app.state.pack.folder,
+            timeout_s=settings.compute_timeout_s,
         )
         await run_in_threadpool(computer.warm)
+        computer.stop_on_signals()  # SIGTERM stops a computation in progress
         cache.compute = computer
     gc.collect()
     gc.freeze()
@@ -91,5 +96,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         CachedLayerShortcut, cache=app.state.layers, store=app.state.store
     )
+    app.add_middleware(EdgeGuard, tiles=settings.tiles)  # outermost: every answer
 
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -14,6 +15,9 @@ from hotspots.schema import FLAG_COLUMNS, Theme
 from hotspots.store.base import PriorityMatch
 
 __all__ = [
+    "MAX_AREA_NAMES",
+    "MAX_CATEGORIES",
+    "MAX_NAME_CHARS",
     "MONTH_PATTERN",
     "LayerFilters",
     "MonthQuery",
@@ -23,6 +27,13 @@ __all__ = [
 ]
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+#: Most ward/LSOA codes or names in one ``area`` (each costs ~2.5 ms to resolve;
+#: a district or ward name covers its LSOAs).
+MAX_AREA_NAMES = 100
+#: Most ``category`` values in one request (police.uk has 14 categories).
+MAX_CATEGORIES = 30
+#: Longest area code or name, or category.
+MAX_NAME_CHARS = 100
 
 
 def MonthQuery(alias: str) -> Any:
@@ -94,8 +105,11 @@ async def layer_filters(
         ),
     ] = None,
 ) -> LayerFilters:
-    """Parse the shared filters; a malformed bbox or reversed period is a 422."""
+    """Parse the shared filters; a malformed bbox or reversed period, too many
+    areas or categories, or an overlong name is a 422."""
     box = _parse_bbox(bbox) if bbox else None
+    _check_list("area", (area or "").split(","), MAX_AREA_NAMES)
+    _check_list("category", category or [], MAX_CATEGORIES)
     unknown = sorted(set(flag or ()) - set(FLAG_COLUMNS))
     if unknown:
         raise HTTPException(
@@ -134,13 +148,38 @@ def priority_match(
         raise HTTPException(422, str(exc)) from exc
 
 
+def _check_list(name: str, values: list[str], most: int) -> None:
+    """Refuse more than ``most`` values, or one longer than MAX_NAME_CHARS."""
+    if len(values) > most:
+        raise HTTPException(
+            422,
+            f"{name} lists {len(values):,} values, more than {most}: ask for fewer "
+            "per request (a district or ward name covers its LSOAs)",
+        )
+    for value in values:
+        if len(value) > MAX_NAME_CHARS:
+            raise HTTPException(
+                422,
+                f"{name} has a value of {len(value):,} characters, more than "
+                f"{MAX_NAME_CHARS}: give a code or name",
+            )
+
+
 def _parse_bbox(text: str) -> tuple[float, float, float, float]:
+    """Four finite numbers within longitude/latitude range, else a 422."""
+    parts = text.split(",")
     try:
-        values = tuple(float(v) for v in text.split(","))
+        values = tuple(float(v) for v in parts) if len(parts) == 4 else ()
     except ValueError:
         values = ()
-    if len(values) != 4:
+    in_range = len(values) == 4 and all(
+        math.isfinite(v) and abs(v) <= limit
+        for v, limit in zip(values, (180, 90, 180, 90), strict=True)
+    )
+    if not in_range:
         raise HTTPException(
-            422, f"bbox {text!r} must be four numbers: min lon,min lat,max lon,max lat"
+            422,
+            "bbox must be four numbers: min lon,min lat,max lon,max lat (WGS84 "
+            "degrees, longitude -180..180, latitude -90..90)",
         )
     return values  # type: ignore[return-value]

@@ -97,6 +97,13 @@ class Settings(BaseSettings):
         description="Worker processes that compute new layers while the service "
         "answers others (0: compute in the service's own threads).",
     )
+    compute_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds a new layer may take in a worker (waiting for a free "
+        "one included); past it the worker is killed and replaced and the request "
+        "answers 503.",
+    )
 
     def role_for_key(self, key: str | None) -> str | None:
         """The role an API key grants; ``default_role`` without a key, None if bad."""

@@ -7,6 +7,7 @@ HTTP 400 (a bad parameter) or 404 (no such collection or feature).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ __all__ = [
     "CRS84_URI",
     "CRS_URIS",
     "DEFAULT_LIMIT",
+    "MAX_DATETIME_CHARS",
     "MAX_LIMIT",
     "OgcError",
     "parse_bbox",
@@ -33,6 +35,8 @@ BNG_URI = "http://www.opengis.net/def/crs/EPSG/0/27700"
 CRS_URIS = (CRS84_URI, BNG_URI)
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
+#: Longest ``datetime`` accepted (an interval of two full timestamps is ~50).
+MAX_DATETIME_CHARS = 100
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$")
 
 
@@ -105,15 +109,21 @@ def parse_bbox(value: str | None, crs: str | None) -> Box | None:
     """``minx,miny,maxx,maxy`` in ``bbox-crs`` (default CRS84)."""
     if not value:
         return None
+    parts = value.split(",")
     try:
-        values = tuple(float(v) for v in value.split(","))
+        values = tuple(float(v) for v in parts) if len(parts) == 4 else ()
     except ValueError:
         values = ()
-    if len(values) != 4 or not (values[0] < values[2] and values[1] < values[3]):
+    finite = all(math.isfinite(v) for v in values)
+    if (
+        len(values) != 4
+        or not finite
+        or not (values[0] < values[2] and values[1] < values[3])
+    ):
         raise OgcError(
             400,
             "InvalidParameterValue",
-            f"bbox={value!r}: give four numbers minx,miny,maxx,maxy (min < max)",
+            "bbox: give four finite numbers minx,miny,maxx,maxy (min < max)",
         )
     return Box(parse_crs(crs, "bbox-crs"), values)  # type: ignore[arg-type]
 
@@ -127,6 +137,13 @@ def parse_datetime(value: str | None) -> PeriodBounds | None:
     """
     if not value:
         return None
+    if len(value) > MAX_DATETIME_CHARS:
+        raise OgcError(
+            400,
+            "InvalidParameterValue",
+            f"datetime is {len(value):,} characters: give one RFC 3339 date or "
+            "interval",
+        )
     parts = value.split("/")
     if len(parts) > 2:
         raise OgcError(400, "InvalidParameterValue", f"datetime={value!r}: one '/'")
