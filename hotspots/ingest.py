@@ -41,6 +41,7 @@ from hotspots.readers.mapping import ColumnMapping, read_mapping
 from hotspots.readers.policeuk import SOURCE as POLICE_UK
 from hotspots.readers.policeuk import is_police_uk_header, read_police_uk
 from hotspots.readers.sources import InputFile, find_input_files
+from hotspots.readers.text import to_utf8
 from hotspots.schema import FLAG_COLUMNS, INCIDENT_COLUMNS
 from hotspots.store.base import BatchRecord, BatchResult, IncidentStore
 from hotspots.themes import ThemeMap
@@ -352,7 +353,8 @@ def _read(
         return read_geojson(data, mapping, name=input_file.name), mapping.source
     if mapping is not None:
         return read_mapped_csv(data, mapping, name=input_file.name), mapping.source
-    header = data[:4096].decode("utf-8-sig", errors="replace").splitlines()[:1]
+    data = to_utf8(data, input_file.name)  # a UTF-16 header is found too
+    header = data[:4096].decode("utf-8", errors="replace").splitlines()[:1]
     if header and is_police_uk_header([c.strip() for c in header[0].split(",")]):
         return read_police_uk(data, name=input_file.name), POLICE_UK
     raise IngestError(
@@ -466,17 +468,22 @@ def _records(raw: pd.DataFrame) -> list[str]:
 
     The same text as ``json.dumps({field: value, ...}, ensure_ascii=False)`` per
     row, built column by column: each distinct value is encoded once and the
-    fields are joined in Arrow.
+    fields are joined in Arrow. Each field is written with a leading ``", "``
+    and nulls joined as "" (Arrow's ``null_handling="skip"`` drops a row whose
+    fields are all null, so a row with no field, ``{}``, would misalign them).
     """
     if not len(raw):
         return []
     fields = [_json_fields(name, raw[name]) for name in _RECORD_FIELDS]
-    inner = pc.binary_join_element_wise(*fields, ", ", null_handling="skip")
+    joined = pc.binary_join_element_wise(
+        *fields, "", null_handling="replace", null_replacement=""
+    )
+    inner = pc.utf8_slice_codeunits(joined, 2)  # the first field's ", "
     return pc.binary_join_element_wise("{", inner, "}", "").to_pylist()
 
 
 def _json_fields(name: str, values: pd.Series) -> pa.Array:
-    """``"name": <value as JSON>`` per row, null where the value is empty."""
+    """``, "name": <value as JSON>`` per row, null where the value is empty."""
     if values.dtype.kind == "f":  # bit for bit, so -0.0 keeps its sign
         bits = values.to_numpy(dtype="float64").view(np.int64)
         codes, unique_bits = pd.factorize(bits, use_na_sentinel=False)
@@ -486,7 +493,7 @@ def _json_fields(name: str, values: pd.Series) -> pa.Array:
         uniques = unique_values.tolist()
     key = json.dumps(name)
     texts = [
-        None if _is_empty(value) else f"{key}: {_json_value(value)}"
+        None if _is_empty(value) else f", {key}: {_json_value(value)}"
         for value in uniques
     ]
     return pa.array(texts, pa.string()).take(codes)

@@ -16,6 +16,7 @@ from hotspots.errors import IngestError
 from hotspots.geocode import split_street_towns
 from hotspots.readers.mapping import ColumnMapping
 from hotspots.readers.raw import empty_raw, finish_raw, mark_error
+from hotspots.readers.text import to_utf8
 from hotspots.schema import FLAG_COLUMNS, DatePrecision
 
 __all__ = ["raw_from_table", "read_mapped_csv"]
@@ -38,12 +39,13 @@ def read_mapped_csv(
     data: bytes, mapping: ColumnMapping, *, name: str = "<bytes>"
 ) -> pd.DataFrame:
     """Parse a CSV whose columns ``mapping`` names into the raw-record frame."""
+    data = to_utf8(data, name, mapping.encoding)
     try:
         table = pd.read_csv(
             io.BytesIO(data),
             dtype=str,
             keep_default_na=False,
-            encoding="utf-8-sig",
+            encoding="utf-8",
             skipinitialspace=True,
         )
     except (ValueError, UnicodeDecodeError) as exc:

@@ -8,14 +8,18 @@ location. Every point is an anonymised snap point and the date is the month only
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+from numpy.typing import NDArray
 
 from hotspots.errors import IngestError
 from hotspots.readers.raw import empty_raw, finish_raw, mark_error, per_distinct
+from hotspots.readers.text import MAX_FIELD_BYTES, longest_line, to_utf8
 from hotspots.schema import DatePrecision
 
 __all__ = ["POLICE_UK_COLUMNS", "SOURCE", "is_police_uk_header", "read_police_uk"]
@@ -46,6 +50,8 @@ _KEY_COLUMNS = (
     "Crime type",
     "Context",
 )
+#: Arrow's CSV block: a row longer than this is read with a bigger one.
+_BLOCK_SIZE = 1 << 20
 _MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 #: Raw columns :func:`read_police_uk` fills itself.
 _SET_HERE = (
@@ -80,15 +86,21 @@ def read_police_uk(data: bytes, *, name: str = "<bytes>") -> pd.DataFrame:
     IngestError
         If the file is not a police.uk street CSV.
     """
-    table = _read_strings(data, name)
+    parsed = _read_strings(to_utf8(data, name), name)
+    table = parsed.table
     missing = [c for c in _REQUIRED if c not in table.column_names]
     if missing:
         raise IngestError(
             f"{name}: not a police.uk street-level CSV: missing column(s) "
             f"{', '.join(repr(c) for c in missing)}"
         )
+    record_keys = _record_keys(table)  # from the values as given
+    table, field_errors = _checked_fields(table, has_nul=b"\x00" in data)
     src = {c: _column(table, c) for c in POLICE_UK_COLUMNS}
     raw = empty_raw(table.num_rows, skip=_SET_HERE)
+    raw["row"] = parsed.rows
+    for bad, field, reason in field_errors:
+        mark_error(raw, bad, field, reason)
     raw["source"] = SOURCE
     raw["source_id"] = src["Crime ID"]
     raw["category"] = src["Crime type"]
@@ -112,8 +124,8 @@ def read_police_uk(data: bytes, *, name: str = "<bytes>") -> pd.DataFrame:
         per_distinct(month, lambda m: "month " + m.map(repr) + " is not YYYY-MM"),
     )
     mark_error(raw, src["Crime type"] == "", "Crime type", "no crime type")
-    raw["record_key"] = _record_keys(table)
-    return finish_raw(raw)
+    raw["record_key"] = record_keys
+    return _with_unparsed(finish_raw(raw), parsed.unparsed)
 
 
 def _record_keys(table: pa.Table) -> pd.Series:
@@ -137,19 +149,165 @@ def _to_number(values: pd.Series) -> pd.Series:
     return pd.to_numeric(values, errors="coerce")
 
 
-def _read_strings(data: bytes, name: str) -> pa.Table:
+@dataclass(frozen=True)
+class _Parsed:
+    """A CSV split into fields: the table, each row's line in the file (as a
+    spreadsheet numbers it, header = 1), and the (line, reason) of each line
+    that could not be split into the header's fields."""
+
+    table: pa.Table
+    rows: NDArray[np.int64]
+    unparsed: list[tuple[int, str]]
+
+
+def _read_strings(data: bytes, name: str) -> _Parsed:
+    """Split the CSV into string columns, rows keeping their line numbers.
+
+    Blank rows (no line, or only commas and spaces, as exports often end)
+    are dropped. A line with the wrong number of fields (an unquoted comma, a
+    misplaced quote) is kept aside as unparsed, not a reason to refuse the
+    file; a quote left open swallows the lines after it, so that refuses the
+    file naming its line.
+    """
+    block_size = _BLOCK_SIZE
     try:
-        return pacsv.read_csv(
+        table, invalid = _parse(data, block_size, threads=True)
+    except _RowTooLong:
+        # A row longer than a block (a huge field) must fit in one block.
+        block_size = longest_line(data) + 2
+        table, invalid = _parse(data, block_size, threads=True)
+    except pa.ArrowInvalid as exc:
+        raise IngestError(f"{name}: cannot read as CSV: {exc}") from exc
+    if any(row.number is None for row in invalid):
+        # Threads do not know line numbers; the rare file with bad lines is
+        # read again in one thread to name them.
+        table, invalid = _parse(data, block_size, threads=False)
+    spanning = [row for row in invalid if "\n" in row.text.rstrip("\r\n")]
+    if spanning:
+        first = min(int(row.number or 0) for row in spanning)
+        raise IngestError(
+            f"{name}: cannot read as CSV: a quoted value opened on line {first} "
+            "is not closed on that line (police.uk values never span lines), so "
+            "the lines after it cannot be told apart; fix the quotes on that line"
+        )
+    lines = np.arange(2, 2 + table.num_rows + len(invalid), dtype=np.int64)
+    lines = np.delete(lines, [int(row.number or 0) - 2 for row in invalid])
+    blank = None
+    for name in sorted(_ours(table), key=lambda c: c != "Month"):
+        empty = pc.equal(pc.utf8_trim_whitespace(table.column(name)), "")
+        blank = empty if blank is None else pc.and_(blank, empty)
+        if not pc.any(blank).as_py():  # no blank row: the usual case, decided
+            break  # by the Month column alone
+    if blank is not None and pc.any(blank).as_py():
+        keep = pc.invert(blank)
+        table = table.filter(keep)
+        lines = lines[keep.to_numpy(zero_copy_only=False)]
+    unparsed = [
+        (
+            int(row.number or 0),
+            f"expected {row.expected_columns} fields, found {row.actual_columns} "
+            f"(unbalanced quotes or an unquoted comma?): {row.text[:80]!r}",
+        )
+        for row in sorted(invalid, key=lambda r: r.number or 0)
+        if row.text.strip(" \t\r,")
+    ]
+    return _Parsed(table, lines, unparsed)
+
+
+class _RowTooLong(Exception):
+    """A row does not fit in one block of the CSV reader."""
+
+
+def _parse(
+    data: bytes, block_size: int, *, threads: bool
+) -> tuple[pa.Table, list[pacsv.InvalidRow]]:
+    """Read with Arrow: each line is one row (no newlines inside values), an
+    empty line an all-empty row, a line of the wrong width set aside."""
+    invalid: list[pacsv.InvalidRow] = []
+
+    def set_aside(row: pacsv.InvalidRow) -> str:
+        invalid.append(row)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
             pa.BufferReader(data),  # no copy of the bytes
-            read_options=pacsv.ReadOptions(use_threads=True, encoding="utf-8-sig"),
+            read_options=pacsv.ReadOptions(
+                use_threads=threads, block_size=block_size, encoding="utf8"
+            ),
+            parse_options=pacsv.ParseOptions(
+                ignore_empty_lines=False, invalid_row_handler=set_aside
+            ),
             convert_options=pacsv.ConvertOptions(
                 # pandas keeps strings as large_string: read them so, uncast.
                 column_types={c: pa.large_string() for c in POLICE_UK_COLUMNS},
                 strings_can_be_null=False,
             ),
         )
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise IngestError(f"{name}: cannot read as CSV: {exc}") from exc
+    except pa.ArrowInvalid as exc:
+        if "straddling" in str(exc):
+            raise _RowTooLong from exc
+        raise
+    return table, invalid
+
+
+def _checked_fields(
+    table: pa.Table, *, has_nul: bool
+) -> tuple[pa.Table, list[tuple[np.ndarray, str, pd.Series | str]]]:
+    """Find fields over :data:`MAX_FIELD_BYTES` or holding a NUL byte.
+
+    ``has_nul`` says whether the file holds a NUL byte at all (a quick test on
+    the bytes spares searching every column). Returns the table with those
+    values emptied (so the reject record stays
+    small and printable) and (rows, field, reason) for each column with any.
+    A NUL byte is never text: it marks a corrupt or binary export, so the
+    row is rejected rather than stored with the byte quietly dropped.
+    """
+    errors: list[tuple[np.ndarray, str, pd.Series | str]] = []
+    for name in _ours(table):
+        index = table.column_names.index(name)
+        column = table.column(name)
+        sizes = pc.binary_length(column)
+        too_long = pc.greater(sizes, MAX_FIELD_BYTES)
+        nul = pc.match_substring(column, "\x00") if has_nul else None
+        long_rows = too_long.to_numpy(zero_copy_only=False)
+        nul_rows = (
+            np.zeros(len(long_rows), bool)
+            if nul is None
+            else nul.to_numpy(zero_copy_only=False)
+        )
+        if long_rows.any():
+            reason = pd.Series("", index=range(len(long_rows)), dtype=object)
+            reason[long_rows] = [
+                f"field is {n:,} bytes, over the limit of {MAX_FIELD_BYTES:,}"
+                for n in sizes.to_numpy()[long_rows]
+            ]
+            errors.append((long_rows, name, reason))
+        if nul_rows.any():
+            errors.append((nul_rows, name, "field contains a NUL byte (\\x00)"))
+        if long_rows.any() or nul_rows.any():
+            bad = pa.array(long_rows | nul_rows)
+            table = table.set_column(index, name, pc.if_else(bad, "", column))
+    return table, errors
+
+
+def _ours(table: pa.Table) -> list[str]:
+    """The police.uk columns the table has (read as strings; others are not)."""
+    return [name for name in table.column_names if name in POLICE_UK_COLUMNS]
+
+
+def _with_unparsed(raw: pd.DataFrame, unparsed: list[tuple[int, str]]) -> pd.DataFrame:
+    """``raw`` with a rejected row for each line that could not be parsed,
+    in file order."""
+    if not unparsed:
+        return raw
+    extra = empty_raw(len(unparsed))
+    extra["row"] = [line for line, _ in unparsed]
+    extra["source"] = SOURCE
+    extra["error_field"] = "row"
+    extra["error_reason"] = [reason for _, reason in unparsed]
+    both = pd.concat([raw, finish_raw(extra)], ignore_index=True)
+    return both.sort_values("row", kind="stable").reset_index(drop=True)
 
 
 def _column(table: pa.Table, name: str) -> pd.Series:
