@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from hotspots.errors import (
     CRSError,
@@ -86,6 +86,8 @@ def error_page(exc: HotspotError) -> HTMLResponse:
 class ValidationIssue(BaseModel):
     """One parameter FastAPI could not accept: where, and why."""
 
+    model_config = ConfigDict(extra="forbid")
+
     loc: list[str | int]
     msg: str
     type: str
@@ -93,6 +95,8 @@ class ValidationIssue(BaseModel):
 
 class ErrorBody(BaseModel):
     """Every error's body: what to change, or the parameters refused."""
+
+    model_config = ConfigDict(extra="forbid")
 
     detail: str | list[ValidationIssue]
 

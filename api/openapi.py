@@ -37,7 +37,7 @@ _DOWNLOADS = {
 MEDIA_TYPES: dict[str, dict[str, dict[str, Any]]] = {
     "/api/v1/layers/{method}": _DOWNLOADS,
     "/api/v1/incidents": _DOWNLOADS,
-    "/api/v1/boundaries/{name}": {"application/geo+json": _GEOJSON},
+    "/api/v1/boundaries/{name}": _DOWNLOADS,
     "/api/v1/premises/{premises_id}/report": {
         "text/html": _TEXT,
         "application/pdf": _BINARY,
@@ -53,6 +53,11 @@ MEDIA_TYPES: dict[str, dict[str, dict[str, Any]]] = {
         "application/geo+json": {"type": "object", "description": "GeoJSON Feature"}
     },
     "/ogc/collections/{collection_id}/queryables": {"application/schema+json": _JSON},
+    "/tiles/{z}/{x}/{y}.{ext}": {
+        "image/png": _BINARY,
+        "image/jpeg": _BINARY,
+        "image/webp": _BINARY,
+    },
 }
 ERROR_REF = "#/components/schemas/ErrorBody"
 INVALID_TEXT = "A parameter cannot be used: detail says which and why"
