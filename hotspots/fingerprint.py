@@ -1,9 +1,10 @@
 """Stable 64-bit ids for source records, so re-ingesting a file adds nothing.
 
 A record is identified by its source's id when it has one (police.uk Crime ID)
-and otherwise by its content. Identical records inside one file are distinct
-incidents (several anonymous ASB reports at one snap point in one month are
-common), so each copy also gets its ordinal among identical records. An
+and otherwise by its content; an id given twice in one file is one record.
+Identical records without an id inside one file are distinct incidents
+(several anonymous ASB reports at one snap point in one month are common), so
+each copy also gets its ordinal among identical records. An
 overlapping later download therefore matches the copies already stored and adds
 only the extra ones.
 """
@@ -21,11 +22,23 @@ from numpy.typing import NDArray
 __all__ = ["fingerprint_hex", "record_fingerprints"]
 
 
-def record_fingerprints(record_keys: pd.Series) -> NDArray[np.int64]:
-    """Signed 64-bit BLAKE2b fingerprint of each (record key, ordinal) pair."""
+def record_fingerprints(
+    record_keys: pd.Series, by_source_id: NDArray[np.bool_] | None = None
+) -> NDArray[np.int64]:
+    """Signed 64-bit BLAKE2b fingerprint of each (record key, ordinal) pair.
+
+    ``by_source_id`` marks the records keyed by their source's id: a repeated
+    id is the same record given twice, not a second incident, so it keeps
+    ordinal 0 and the same fingerprint (the store then counts it as a
+    duplicate, as when the file is ingested again). Only records keyed by
+    their content are numbered among identical copies.
+    """
+    ordinals = _ordinals(record_keys)
+    if by_source_id is not None:
+        ordinals[np.asarray(by_source_id, dtype=bool)] = 0
     texts = pc.binary_join_element_wise(
         pa.array(record_keys, type=pa.large_string()),
-        pc.cast(pa.array(_ordinals(record_keys)), pa.large_string()),
+        pc.cast(pa.array(ordinals), pa.large_string()),
         pa.scalar("\x1e", pa.large_string()),
     )
     blake2b = hashlib.blake2b

@@ -269,7 +269,8 @@ def _ingest_file(
     del data  # the raw frame holds all that is needed from here on
     # Identical records are numbered in file order, so fingerprint the whole
     # file: a rejected copy must not shift the ids of the stored ones.
-    ids = record_fingerprints(raw["record_key"])
+    by_source_id = (raw["source_id"] != "").to_numpy()
+    ids = record_fingerprints(raw["record_key"], by_source_id)
     geocoders = context.geocoders(raw)
     batch = BatchRecord(
         file_name=input_file.name,

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from hotspots.cli import app
 from hotspots.errors import IngestError
-from hotspots.ingest import ingest_paths
+from hotspots.ingest import IngestOptions, ingest_paths
 from hotspots.store import SQLiteStore
 
 runner = CliRunner()
@@ -317,3 +317,40 @@ def test_a_mapping_may_declare_a_windows_1252_log(
     assert ingest_paths([csv], store).totals()["read"] == 1
     [record] = [*store.rejects()["record"], *store.incidents()["category"]]
     assert "Café disorder" in record
+
+
+# -- the same record twice in one file -----------------------------------------
+
+CRIME = (
+    "{id},2017-02,Hampshire Constabulary,Hampshire Constabulary,-1.091236,"
+    "50.797445,On or near Guildhall Walk,E01017012,Portsmouth 018A,Drugs,,\n"
+)
+
+
+def test_a_crime_id_twice_in_one_file_is_stored_once(
+    tmp_path: Path, store: SQLiteStore
+) -> None:
+    path = tmp_path / "twice.csv"
+    path.write_text(HEADER + CRIME.format(id="c1") * 2 + CRIME.format(id="c2") + ASB)
+    first = ingest_paths([path], store).files[0]
+    assert (first.read, first.stored, first.duplicates) == (4, 3, 1)
+    assert sorted(store.incidents()["source_id"].dropna()) == ["c1", "c2"]
+    [batch] = store.batches().to_dict("records")
+    assert (batch["rows_stored"], batch["rows_duplicate"]) == (3, 1)
+    forced = ingest_paths([path], store, options=IngestOptions(force=True)).files[0]
+    assert (forced.stored, forced.duplicates) == (0, 4)
+    assert store.count() == 3
+
+
+def test_a_case_ref_twice_in_a_mapped_log_is_stored_once(
+    tmp_path: Path, store: SQLiteStore
+) -> None:
+    csv = tmp_path / "council.csv"
+    row = "ASB-1,2017-03-01,Street drinking,-1.091236,50.797445\n"
+    csv.write_text("Ref,Date,Type,Lon,Lat\n" + row * 2)
+    (tmp_path / "council.toml").write_text(
+        'source = "council"\n[columns]\nid = "Ref"\ndate = "Date"\n'
+        'category = "Type"\nlon = "Lon"\nlat = "Lat"\n'
+    )
+    report = ingest_paths([csv], store).files[0]
+    assert (report.stored, report.duplicates) == (1, 1)
