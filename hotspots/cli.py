@@ -551,6 +551,9 @@ def _add_subcommands() -> None:
     from hotspots.cli_evaluate import evaluate
 
     app.command("evaluate", cls=_PlainHelpCommand)(evaluate)
+    from hotspots.cli_report import report_app
+
+    app.add_typer(report_app, name="report")
 
 
 _add_subcommands()
