@@ -40,6 +40,7 @@ __all__ = [
     "ASSETS_URL",
     "DROPPED",
     "PACKAGES",
+    "PAGE_ASSETS",
     "Asset",
     "folium_css",
     "folium_js",
@@ -59,6 +60,9 @@ DROPPED = (
     "awesome_rotate_css",
 )
 
+
+#: The map page's own script and stylesheet, served at /assets/hotspots/.
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 #: URL folder below /assets -> (PyPI distribution, XStatic module under xstatic.pkg).
 PACKAGES: dict[str, tuple[str, str]] = {
@@ -89,8 +93,9 @@ class Asset:
 
     @property
     def package(self) -> str:
-        """The PyPI distribution that ships it."""
-        return PACKAGES[self.path.split("/", 1)[0]][0]
+        """The PyPI distribution that ships it (``hotspots`` for our own)."""
+        folder = self.path.split("/", 1)[0]
+        return PACKAGES[folder][0] if folder in PACKAGES else "hotspots"
 
     def file(self) -> Path:
         """The installed file."""
@@ -109,9 +114,17 @@ ASSETS: tuple[Asset, ...] = (
     Asset("awesome_markers_font_css", "fontawesome/css/all.min.css", inline=False),
 )
 
+#: The map page's own assets (api/static), linked after Folium's.
+PAGE_ASSETS: tuple[Asset, ...] = (
+    Asset("hsmap_css", "hotspots/hsmap.css"),
+    Asset("hsmap", "hotspots/hsmap.js"),
+)
+
 
 def package_dir(folder: str) -> Path:
     """The data folder of the XStatic package served at ``/assets/<folder>``."""
+    if folder == "hotspots":
+        return STATIC_DIR
     module = importlib.import_module(f"xstatic.pkg.{PACKAGES[folder][1]}")
     return Path(module.BASE_DIR)
 
@@ -128,7 +141,7 @@ def folium_css() -> list[tuple[str, str]]:
 
 def mount_assets(app: FastAPI) -> None:
     """Serve each XStatic package's data folder under ``/assets/<folder>``."""
-    for folder in PACKAGES:
+    for folder in (*PACKAGES, "hotspots"):
         app.mount(
             f"{ASSETS_URL}/{folder}",
             StaticFiles(directory=package_dir(folder)),
@@ -146,7 +159,7 @@ def inline_assets(html: str) -> str:
 
     Assets marked ``inline=False`` are dropped: the export must not point anywhere.
     """
-    by_url = {a.url: a for a in ASSETS}
+    by_url = {a.url: a for a in (*ASSETS, *PAGE_ASSETS)}
 
     def script(match: re.Match[str]) -> str:
         asset = by_url.get(match.group(1))

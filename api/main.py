@@ -17,7 +17,16 @@ from api.docs import install_docs
 from api.downloads import FileCache
 from api.errors import install_error_handlers
 from api.ogc import install_ogc
-from api.routes import areas, boundaries, incidents, layers, maps, premises, status
+from api.routes import (
+    areas,
+    boundaries,
+    incidents,
+    layers,
+    maps,
+    premises,
+    status,
+    tiles,
+)
 from api.security import EdgeGuard
 from api.shortcut import CachedLayerShortcut
 from hotspots import __version__
@@ -85,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.files = FileCache()  # CSV/GeoPackage bodies, for ranged reads
     for module in (status, layers, incidents, boundaries, areas, maps, premises):
         app.include_router(module.router)
+    app.include_router(tiles.router)  # a local tile archive (issue 12)
     from api.routes import change, evaluation  # issue 11: what changed, backtests
 
     for module in (change, evaluation):

@@ -9,19 +9,10 @@ import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
-__all__ = ["PREMISES_CSS", "add_premises_layer"]
+__all__ = ["PREMISES_CSS", "add_premises_layer", "premises_search_html"]
 
 PREMISES_CSS = """
-.hs-premises-search { position: absolute; z-index: 1000; left: 50%; top: 10px;
-  transform: translateX(-50%); width: 300px; max-width: calc(100vw - 20px);
-  background: #fff; padding: 6px 8px; border-radius: 4px;
-  box-shadow: 0 1px 5px rgba(0,0,0,.4); font: 12px sans-serif; }
-@media (max-width: 700px) {
-  .hs-premises-search { left: 10px; top: auto; bottom: 28px; transform: none; } }
-.hs-premises-search input { width: 100%; box-sizing: border-box; padding: 4px; }
-.hs-premises-search ol { margin: 4px 0 0; padding-left: 18px; max-height: 160px;
-  overflow-y: auto; }
-.hs-premises-search li { cursor: pointer; margin: 2px 0; }
+.hs-premises-search { border-top: 1px solid #ddd; padding: 6px 0; }
 .hs-premises-search li:hover { text-decoration: underline; }
 .hs-premises-key span { display: inline-block; width: 9px; height: 9px;
   border-radius: 50%; margin: 0 3px 0 6px; border: 1px solid #fff;
@@ -71,11 +62,6 @@ class _PremisesScript(MacroElement):
       + '<a target="_blank" href="' + base + '/report?format=pdf">PDF</a> · '
       + '<a target="_blank" href="' + base + '/check">JSON</a>';
   }
-  function panelWidth() {
-    var info = document.getElementById("hs-info");
-    if (!info || window.innerWidth < 700) { return 10; }
-    return info.getBoundingClientRect().right + 10;
-  }
   function draw() {
     group.clearLayers();
     markers = {};
@@ -96,9 +82,7 @@ class _PremisesScript(MacroElement):
         var m = L.circleMarker(p.latlng, {radius: 6, weight: 2, color: "#fff",
           fillColor: COLOURS[p.props.type] || "#666", fillOpacity: 0.95,
           className: "hs-premises-marker"}).bindPopup(popup(p.props), {
-            // keep the popup clear of the info panel (left) and layer list
-            autoPanPaddingTopLeft: L.point(panelWidth(), 10),
-            autoPanPaddingBottomRight: L.point(10, 10)});
+            autoPanPadding: L.point(12, 12)});
         markers[p.id] = m;
         group.addLayer(m);
         return;
@@ -125,6 +109,10 @@ class _PremisesScript(MacroElement):
     var p = points.filter(function (q) { return q.id === id; })[0];
     if (!p) { return; }
     pending = id;
+    // On a phone the search sits in the drawer: close it to show the map.
+    if (window.HS && window.HS.closeDrawer && window.innerWidth < 1000) {
+      window.HS.closeDrawer();
+    }
     var zoom = map.getZoom();
     map.setView(p.latlng, Math.max(zoom, CLUSTER_BELOW + 1), {animate: false});
     if (map.getZoom() === zoom) { draw(); }  // else zoomend has drawn it
@@ -175,9 +163,13 @@ class _PremisesScript(MacroElement):
         self.map_name = fmap.get_name()
 
 
+def premises_search_html() -> str:
+    """The premises search box, placed in the map's panel."""
+    return _SEARCH_HTML
+
+
 def add_premises_layer(fmap: folium.Map) -> None:
-    """Add the premises layer and its search box to a map page."""
+    """Add the premises layer to a map page (its search box is in the panel)."""
     root = fmap.get_root()
     root.header.add_child(folium.Element(f"<style>{PREMISES_CSS}</style>"))
-    root.html.add_child(folium.Element(_SEARCH_HTML))
     _PremisesScript(fmap).add_to(fmap)

@@ -1,7 +1,10 @@
-"""Gather what the map draws from the store: the view, layers, incidents, sources.
+"""Gather what the map page says from the store: the view, boundaries, sources.
 
-Used by the map routes; no FastAPI here. Layers come through the app's
-:class:`~api.cache.LayerCache`, so reloading a view does not recompute them.
+Used by the map routes; no FastAPI here. The page itself draws no features
+from here: its layers come from the API (:mod:`api.map_api`). ``methods`` and
+``with_incidents`` of :func:`gather_map_data` still compute layers through the
+app's :class:`~api.cache.LayerCache` and incidents per location, for callers
+that want them as data.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from typing import Any
 import pandas as pd
 
 import geopandas as gpd
+import shapely
+from shapely.geometry import mapping
 
 from api.cache import LayerCache
 from api.mappanels import Source, method_label
@@ -136,24 +141,35 @@ def gather_map_data(
     months: Sequence[str],
     policy: AccessPolicy,
     pack: AreaPack | None = None,
+    *,
+    methods: Sequence[str] | None = None,
+    with_incidents: bool = True,
 ) -> MapData:
-    """Layers for every method, incidents per location, boundaries and sources.
+    """Boundaries, labels, sources; layers of ``methods`` (default every one) and
+    incidents per location (``with_incidents``) for callers that want them.
 
     ``policy`` (the service's default role: the page has no API key) decides the
     flags left out of every layer and the smallest count shown per location;
-    incidents with a sensitive flag are never drawn as locations, whatever the role.
+    incidents with a sensitive flag are never counted as locations, whatever the role.
     """
     pack = pack or default_pack()
     area = resolve_area(view.area, pack)
-    layers, notes = _layers(store, cache, view, policy) if months else ({}, [])
+    layers: dict[str, dict[str, Any]] = {}
+    notes: list[str] = []
     if not months:
         notes = ["No incidents are stored yet: ingest data first."]
-    incidents = _incidents(store, view, area, policy)
-    bounds = gpd.GeoSeries([area.geometry], crs=BNG).to_crs(4326).total_bounds
+    else:
+        layers, notes = _layers(store, cache, view, policy, methods)
+    incidents = (
+        _incidents(store, view, area, policy) if with_incidents else pd.DataFrame()
+    )
+    shape = gpd.GeoSeries([area.geometry], crs=BNG).to_crs(4326)
+    bounds = shape.total_bounds
+    wards = pack.boundaries("ward")
     study = f"{pack.title} (whole area)"
     return MapData(
         layers=layers,
-        wards=pack.boundaries("ward"),
+        wards=wards,
         lsoas=pack.boundaries("lsoa"),
         area_name=study if area.is_city else area.name,
         area_bounds=tuple(float(v) for v in bounds),  # type: ignore[arg-type]
@@ -170,7 +186,32 @@ def gather_map_data(
         methods=list(METHODS),
         sources=_sources(store, pack),
         notes=notes,
+        ward_labels=_labels(wards),
+        chosen=None if area.is_city else _chosen(area, shape),
     )
+
+
+def _labels(areas: gpd.GeoDataFrame) -> list[tuple[str, float, float]]:
+    """Each area's name at a point inside it (WGS84 lat, lon)."""
+    points = areas.geometry.representative_point().to_crs(4326)
+    return [
+        (str(name), round(p.y, 5), round(p.x, 5))
+        for name, p in zip(areas["name"], points, strict=True)
+    ]
+
+
+def _chosen(area: Area, shape: gpd.GeoSeries) -> dict[str, Any]:
+    """The chosen area's outline (simplified to ~5 m) and where its name goes."""
+    outline = gpd.GeoSeries([area.geometry.simplify(5)], crs=BNG).to_crs(4326)
+    geometry = shapely.set_precision(outline.iloc[0], 1e-5)
+    label = gpd.GeoSeries([area.geometry.representative_point()], crs=BNG)
+    point = label.to_crs(4326).iloc[0]
+    return {
+        "code": area.code,
+        "name": area.name,
+        "geometry": mapping(geometry),
+        "label": [round(point.y, 5), round(point.x, 5)],
+    }
 
 
 def _centre(pack: AreaPack) -> tuple[float, float]:
@@ -180,12 +221,16 @@ def _centre(pack: AreaPack) -> tuple[float, float]:
 
 
 def _layers(
-    store: IncidentStore, cache: LayerCache, view: MapView, policy: AccessPolicy
+    store: IncidentStore,
+    cache: LayerCache,
+    view: MapView,
+    policy: AccessPolicy,
+    methods: Sequence[str] | None,
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """Each method's layer; a method that cannot run leaves a note instead."""
     layers: dict[str, dict[str, Any]] = {}
     notes: list[str] = []
-    for method in METHODS:
+    for method in METHODS if methods is None else methods:
         request = LayerRequest(
             method=method,
             theme=None if view.theme == "all" else view.theme,
@@ -224,11 +269,12 @@ def _incidents(
 
 
 def _incident_note(policy: AccessPolicy) -> str:
-    flags = ", ".join(f.replace("_", " ") for f in SENSITIVE_FLAGS)
+    """What the incidents layer (the API's, for this role) leaves out."""
+    flags = ", ".join(f.replace("_", " ") for f in policy.excluded_flags)
+    left_out = f"; incidents flagged {flags} left out" if flags else ""
     return (
         f"counted per location; locations with fewer than "
-        f"{policy.min_location_count} incidents withheld; incidents flagged "
-        f"{flags} left out"
+        f"{policy.min_location_count} incidents withheld{left_out}"
     )
 
 

@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 
 __all__ = [
     "METHOD_LABELS",
-    "PAGE_CSS",
     "THEME_LABELS",
     "LegendEntry",
     "Source",
@@ -23,6 +22,8 @@ __all__ = [
     "info_html",
     "legend_html",
     "method_label",
+    "page_html",
+    "parameters_html",
     "sources_html",
     "theme_label",
 ]
@@ -55,35 +56,6 @@ _CONTEXT = {
     "excluded_flags",
     "trust",  # shown in the legend (api/map_change.py)
 }
-
-PAGE_CSS = """
-body .leaflet-container { background: #cddfeb; }
-body .leaflet-control-layers { font-size: 12px; }
-.hs-panel { position: fixed; z-index: 1000; background: rgba(255,255,255,.94);
-  border-radius: 6px; box-shadow: 0 1px 5px rgba(0,0,0,.35); padding: 8px 10px;
-  font: 12px/1.35 system-ui, -apple-system, "Segoe UI", Arial, sans-serif; }
-.hs-info { top: 10px; left: 54px; width: 330px; max-height: calc(100% - 290px);
-  overflow-y: auto; }
-.hs-info h1 { font-size: 15px; margin: 0 0 4px; font-weight: 600; }
-.hs-info form { display: grid; grid-template-columns: auto 1fr; gap: 3px 6px;
-  align-items: center; margin: 4px 0 6px; }
-.hs-info select { font-size: 12px; padding: 1px 2px; }
-.hs-info .hs-buttons { grid-column: 1 / 3; display: flex; gap: 8px;
-  align-items: center; }
-.hs-info dl { margin: 4px 0; } .hs-info dt { font-weight: 600; }
-.hs-info dd { margin: 0 0 3px 8px; } .hs-note { color: #8a3b00; }
-.hs-params { margin: 0; padding-left: 14px; } .hs-auto { color: #555; }
-.hs-legend { bottom: 48px; left: 10px; max-width: 260px; }
-.hs-legend h2, .hs-sources h2 { font-size: 12px; font-weight: 600; margin: 0 0 3px; }
-.hs-legend ul { list-style: none; margin: 0 0 4px; padding: 0; }
-.hs-swatch { display: inline-block; width: 14px; height: 11px; margin-right: 5px;
-  border: 1px solid #888; vertical-align: -1px; }
-.hs-sources { bottom: 24px; right: 10px; max-width: 380px; font-size: 11px; }
-.hs-sources p { margin: 0 0 3px; }
-.ward-label { font: 600 11px system-ui, Arial, sans-serif; color: #222;
-  text-align: center; white-space: nowrap; pointer-events: none;
-  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }
-"""
 
 
 @dataclass(frozen=True)
@@ -140,7 +112,12 @@ def controls_html(
     areas: Sequence[tuple[str, str]],
     methods: Sequence[str],
 ) -> str:
-    """The form that reloads the page with new theme, method, period and area."""
+    """The form that reloads the page with new theme, method, period and area.
+
+    A hidden ``view`` (kept up to date by the page script) keeps the map where
+    it is when the theme, method or period change; choosing an area drops it,
+    so the map zooms to the area.
+    """
     month_rows = [(m, m) for m in months]
     selects = [
         ("theme", "Theme", list(THEME_LABELS.items())),
@@ -151,27 +128,35 @@ def controls_html(
     ]
     fields = "".join(
         f'<label for="hs-{name}">{label}</label>'
-        f'<select id="hs-{name}" name="{name}" onchange="this.form.submit()">'
-        f"{_options(values, query.get(name, ''))}</select>"
+        f'<select id="hs-{name}" name="{name}" onchange="'
+        + ("this.form.view.disabled=true;" if name == "area" else "")
+        + f'this.form.submit()">{_options(values, query.get(name, ""))}</select>'
         for name, label, values in selects
     )
     export = "export.html?" + urlencode(query)
+    printable = "?" + urlencode({**query, "print": "1"})
     return (
         f'<form id="hs-controls" method="get" action="">{fields}'
-        '<div class="hs-buttons"><button type="submit">Show</button>'
-        f'<a id="export-link" href="{escape(export)}" download>'
-        "Export this view (HTML)</a></div></form>"
+        '<input type="hidden" name="view" id="hs-view-field" disabled>'
+        '<div class="hs-buttons"><button type="submit" class="hs-button">Show'
+        f'</button><a id="export-link" class="hs-button" href="{escape(export)}" '
+        "download>Export (HTML)</a>"
+        f'<a id="hs-print-link" class="hs-button" href="{escape(printable)}" '
+        'target="_blank">Print view</a></div></form>'
     )
 
 
-def info_html(
-    title: str, summary: Mapping[str, str], layer: Mapping[str, Any] | None
-) -> str:
-    """What is shown: period, theme, area, method and every parameter used."""
+def info_html(summary: Mapping[str, str]) -> str:
+    """What is shown: theme, period, area, method and the counts behind it."""
     rows = "".join(
         f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in summary.items()
     )
-    return f"<h1>{escape(title)}</h1><dl>{rows}</dl>{_parameters_html(layer)}"
+    return f'<dl id="hs-summary">{rows}</dl>'
+
+
+def parameters_html(layer: Mapping[str, Any] | None) -> str:
+    """Every parameter of the layer shown, those chosen from the data marked."""
+    return _parameters_html(layer)
 
 
 def _parameters_html(layer: Mapping[str, Any] | None) -> str:
@@ -190,8 +175,9 @@ def _parameters_html(layer: Mapping[str, Any] | None) -> str:
             text = escape(text)
         items.append(f"<li>{escape(name)} = {text}{mark}</li>")
     return (
-        "<details open><summary>Method parameters ((auto) = chosen from the data)"
-        f'</summary><ul class="hs-params">{"".join(items)}</ul></details>'
+        '<details id="hs-params-box"><summary>Method parameters</summary>'
+        "<small>(auto) = chosen from the data</small>"
+        f'<ul class="hs-params">{"".join(items)}</ul></details>'
     )
 
 
@@ -214,7 +200,7 @@ def legend_html(entries: Sequence[LegendEntry]) -> str:
 
 def sources_html(sources: Sequence[Source], extra: Sequence[str]) -> str:
     """Data sources with the months they cover and their attribution."""
-    parts = ["<h2>Data sources</h2>"]
+    parts = []
     for source in sources:
         parts.append(
             f"<p><strong>{escape(source.label)}</strong> ({escape(source.months)}). "
@@ -222,3 +208,40 @@ def sources_html(sources: Sequence[Source], extra: Sequence[str]) -> str:
         )
     parts.extend(f"<p>{escape(text)}</p>" for text in extra)
     return "".join(parts)
+
+
+def page_html(
+    *,
+    title: str,
+    bar_text: str,
+    info: str,
+    parameters: str,
+    sources: str,
+    premises: str = "",
+) -> str:
+    """The top bar and the panel (a drawer on narrow screens) around the map.
+
+    The panel's sections: what is shown and the controls (``info``), the
+    layers (Leaflet's control, moved in by the page script), the legend
+    (written by the page script from the layer it fetched), the method
+    parameters, the premises search and the data sources.
+    """
+    return (
+        '<header class="hs-bar" id="hs-bar">'
+        '<button type="button" class="hs-menu" id="hs-menu" aria-controls="hs-drawer"'
+        ' aria-expanded="false">&#9776; Menu</button><div class="hs-bar-title">'
+        f'<strong>{escape(title)}</strong><span id="hs-bar-view">'
+        f"{escape(bar_text)}</span></div></header>"
+        '<aside class="hs-drawer" id="hs-drawer" tabindex="-1" aria-label="Map panel">'
+        '<div class="hs-drawer-head"><h1>' + escape(title) + "</h1>"
+        '<button type="button" class="hs-close" id="hs-close" aria-label="Close panel">'
+        "&times;</button></div>"
+        f'<section class="hs-info" id="hs-info">{info}</section>'
+        '<details open id="hs-legend" class="hs-legend"><summary>Legend</summary>'
+        '<div id="hs-legend-body"></div></details>'
+        '<details open id="hs-layers-box"><summary>Layers</summary>'
+        '<div id="hs-layers"></div></details>'
+        f"{parameters}{premises}"
+        f'<details id="hs-sources" class="hs-sources"><summary>Data sources</summary>'
+        f"{sources}</details></aside>"
+    )

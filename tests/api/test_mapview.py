@@ -10,15 +10,14 @@ import folium
 import pytest
 from fastapi.testclient import TestClient
 
-from api.assets import ASSETS, DROPPED, inline_assets
+from api.assets import ASSETS, DROPPED, PAGE_ASSETS, inline_assets
 from api.cache import LayerCache
 from api.main import create_app
 from api.mapdata import gather_map_data, resolve_view
-from api.maplayers import GISTAR_BINS, geometric_breaks, style_layer
+from api.maplayers import GISTAR_BINS, KDE_COLOURS, geometric_breaks, style_config
 from api.mapview import MapData, MapView, build_map
 from boundaries.io import read_boundaries
 from hotspots.access import Role, policy_for
-from hotspots.layers import LayerRequest
 from hotspots.settings import Settings
 from hotspots.store import SQLiteStore, open_store
 
@@ -64,26 +63,28 @@ def test_default_view_is_latest_three_months_city_gistar() -> None:
     assert resolve_view(["2017-07"]).month_from == "2017-07"  # clamped to the data
 
 
-def test_layer_control_has_one_layer_per_method_and_boundaries(page: str) -> None:
+def test_page_names_its_layers_and_fetches_them_from_the_api(page: str) -> None:
     for name in (
-        "Grid counts: Anti-social behaviour",
-        "Kernel density (KDE): Anti-social behaviour",
-        "Getis-Ord Gi* hot and cold spots: Anti-social behaviour",
-        "DBSCAN clusters: Anti-social behaviour",
+        "Hotspots: Getis-Ord Gi* hot and cold spots: Anti-social behaviour",
         "Incidents per location: Anti-social behaviour",
         "Ward outlines and names",
         "LSOA outlines",
     ):
         assert f'"{name}"' in page, name
-    assert "L.control.layers" in page
-    assert r"ward-label\"\u003eCharles Dickens\u003c" in page  # a DivIcon label
+    assert '"layer":"/api/v1/layers/gistar?theme=asb&from=2017-05&to=2017-07"' in page
+    assert '"incidents":"/api/v1/incidents?theme=asb&from=2017-05&to=2017-07"' in page
+    assert '["Charles Dickens",' in page  # a ward label, placed inside the ward
+    assert '"embedded":{}' in page and '"Feature"' not in page  # no features inline
 
 
-def test_legend_has_arcgis_gistar_bins_and_kde_units(page: str) -> None:
+def test_legend_colours_and_rules_come_from_one_place(page: str) -> None:
+    styles = style_config()
     for colour, label in GISTAR_BINS.values():
         assert colour in page and label in page
     assert GISTAR_BINS[3][0] == "#d62f27" and GISTAR_BINS[-3][0] == "#4575b5"
-    assert "Incidents per km²" in page
+    assert styles["kde"] == list(KDE_COLOURS) and styles["kde_floor"] == 32.0
+    script = (PAGE_ASSETS[1].file()).read_text(encoding="utf-8")
+    assert "Incidents per km²" in script and "geometricBreaks" in script
     assert "HeatMap" not in page and "leaflet-heat" not in page
 
 
@@ -135,21 +136,6 @@ def test_export_mode_has_no_form(store: SQLiteStore) -> None:
     assert 'id="hs-controls"' not in html and 'id="hs-legend"' in html
 
 
-def test_gistar_popups_show_z_p_count_and_ward(store: SQLiteStore) -> None:
-    view = resolve_view(store.months(), theme="asb")
-    layer = LayerCache().get(store, _request(view, "gistar")).layer
-    styled = style_layer("gistar", layer, read_boundaries("ward").to_crs(4326))
-    assert styled.fields == ("n", "z", "p", "bin", "ward")
-    assert styled.features, "sample ASB data has significant cells"
-    props = styled.features[0]["properties"]
-    assert props["c"] in {c for c, _ in GISTAR_BINS.values()}
-    assert props["ward"] in set(read_boundaries("ward")["name"])
-
-
-def _request(view: MapView, method: str) -> LayerRequest:
-    return LayerRequest(method, view.theme, view.month_from, view.month_to)
-
-
 def test_geometric_breaks() -> None:
     edges = geometric_breaks(1.0, 64.0, 6)
     assert edges[0] == 1.0 and edges[-1] == pytest.approx(64.0)
@@ -184,8 +170,8 @@ def test_map_route_defaults_and_assets(client: TestClient) -> None:
     # The default method and months are the ones that backtest best (issue 11):
     # grid counts over the last six months on the sample data, not Gi*.
     assert "2017-02 to 2017-07" in page.text and "All incidents" in page.text
-    assert "How far to trust it: This map&#x27;s top" in page.text
-    for asset in ASSETS:
+    assert "How far to trust this map:</strong> This map&#x27;s top" in page.text
+    for asset in (*ASSETS, *PAGE_ASSETS):
         assert client.get(asset.url).status_code == 200, asset.url
     assert client.get("/assets/leaflet/images/layers.png").status_code == 200
 
