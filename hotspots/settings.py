@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hotspots.areas.pack import AreaPack
@@ -73,9 +73,22 @@ class Settings(BaseSettings):
     )
     tiles: str = Field(
         default="none",
-        description="Basemap tile URL template for the map, or 'none' (no request "
-        "leaves the machine; boundaries and labels still drawn).",
+        description="Basemap for the map: a tile URL template, a local tile archive "
+        "(path to a .mbtiles or .pmtiles file, served at /tiles/...; see "
+        "docs/offline-tiles.md), or 'none' (no request leaves the machine; "
+        "boundaries, ward names and, at street zoom, street names still drawn).",
     )
+
+    @field_validator("tiles")
+    @classmethod
+    def _tiles_archive_exists(cls, value: str) -> str:
+        """A tile archive must be a file that exists (a typo must not fail later)."""
+        text = value.strip()
+        is_archive = text.lower().endswith((".mbtiles", ".pmtiles"))
+        if is_archive and "://" not in text and not Path(text).expanduser().is_file():
+            raise ValueError(f"tile archive {text!r} is not a file")
+        return value
+
     tiles_attribution: str = Field(
         default="",
         description="Attribution shown for the basemap tiles.",
