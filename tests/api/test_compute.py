@@ -1,11 +1,18 @@
 """Layers computed in worker processes: same bytes; a dead worker is replaced;
-a computation past the deadline is stopped and answered 503."""
+a computation past the deadline is stopped and answered 503; SIGTERM stops
+``hotspots serve`` at once even while a worker computes."""
 
 from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -14,6 +21,7 @@ from api.compute import ProcessComputer, layer_body
 from api.main import create_app
 from hotspots.settings import Settings
 from tests.api.conftest import ANALYST
+from tests.live_server import free_port
 
 #: A Gi* layer within the cost budget that takes seconds: 50 m cells, a 150 m
 #: band (29 neighbours) and 999 permutations over the city.
@@ -96,3 +104,105 @@ def _running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+#: Near the work budget (16,841 cells x 145 neighbours x 1,000): tens of seconds.
+LONG_LAYER = {"cell_size_m": 50, "distance_m": 340, "permutations": 999, "seed": 2}
+
+
+def test_sigterm_stops_the_server_while_a_worker_computes(
+    sample_url: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "HOTSPOTS_DATABASE_URL": sample_url,
+        "HOTSPOTS_DATA_DIR": str(tmp_path),
+        "HOTSPOTS_COMPUTE_PROCESSES": "1",
+        "HOTSPOTS_COMPUTE_TIMEOUT_S": "600",
+        "HOTSPOTS_API_KEYS": "analyst-key=analyst",
+    }
+    hotspots = Path(sys.executable).with_name("hotspots")
+    server = subprocess.Popen(
+        [str(hotspots), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(f"{base}/api/v1/health", server)
+        workers = _workers_of(server.pid)
+        assert workers, "the layer worker was started"
+        answers: list[int | str] = []
+        query = urllib.parse.urlencode(LONG_LAYER)
+        asking = threading.Thread(
+            target=_ask, args=(f"{base}/api/v1/layers/gistar?{query}", answers)
+        )
+        asking.start()
+        assert _busy(workers[0]), "the worker started computing"
+
+        started = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)  # generous; before: after the computation (minutes)
+        stopped_in = time.monotonic() - started
+        asking.join(timeout=20)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert stopped_in < 20
+    assert answers and answers[0] != 200, answers  # stopped, not finished
+    for pid in workers:
+        assert _ended(pid), f"worker {pid} outlived the server"
+
+
+def _ask(url: str, answers: list[int | str]) -> None:
+    request = urllib.request.Request(url, headers=ANALYST)
+    try:
+        with urllib.request.urlopen(request, timeout=120) as answer:
+            answers.append(answer.status)
+    except urllib.error.HTTPError as exc:
+        answers.append(exc.code)
+    except (urllib.error.URLError, ConnectionError) as exc:
+        answers.append(f"closed: {exc}")
+
+
+def _wait_for(url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "the server exited"
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer")
+
+
+def _workers_of(parent: int) -> list[int]:
+    """Worker processes of ``parent`` (spawned pool processes, not its tracker)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = stat.with_name("cmdline").read_bytes()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(fields[1]) == parent and b"spawn_main" in cmdline:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _busy(pid: int, within_s: float = 30.0) -> bool:
+    """True once ``pid`` has used a second of CPU (it is computing)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        first = int(fields[11]) + int(fields[12])
+        time.sleep(0.5)
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        if (int(fields[11]) + int(fields[12]) - first) / ticks > 0.3:
+            return True
+    return False
