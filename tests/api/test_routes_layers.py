@@ -89,7 +89,7 @@ def test_empty_period_is_an_empty_layer_with_a_note(sample_client: TestClient) -
         ({"to": "2017-02-1"}, "String should match pattern"),
         ({"theme": "burglary"}, "'asb', 'violence', 'drugs', 'alcohol' or 'other'"),
         ({"cell_size_m": -5}, "greater than 0"),
-        ({"cell_size_m": 1}, "below min_cell_size_m=50"),
+        ({"cell_size_m": 1}, "finer than the 100 m cell size the public role"),
     ],
 )
 def test_bad_parameters_are_422_saying_what_to_change(
@@ -143,9 +143,9 @@ def test_area_set_and_category_filters(sample_client: TestClient) -> None:
     robbery = sample_client.get(
         f"{LAYER}/grid", params={"theme": "violence", "category": "Robbery"}
     ).json()
-    total = sum(f["properties"]["n"] for f in city["features"])
-    assert 0 < sum(f["properties"]["n"] for f in wards["features"]) < total
-    assert 0 < sum(f["properties"]["n"] for f in robbery["features"]) < total
+    total = city["summary"]["incidents"]  # cells' n: small ones withheld (public)
+    assert 0 < wards["summary"]["area_incidents"] < total
+    assert 0 < robbery["summary"]["incidents"] < total
     assert robbery["parameters"]["categories"] == ["Robbery"]
 
 
@@ -190,9 +190,9 @@ def test_sensitive_incidents_are_left_out_for_public_callers(
         "domestic_abuse", "sexual_offence", "hate_crime",
     ]  # fmt: skip
     assert analyst["parameters"]["excluded_flags"] == []
-    count = sum(f["properties"]["n"] for f in public["features"])
+    count = public["summary"]["incidents"]
     # 186 council ASB reports are flagged domestic (sample_data/local/README.md).
-    assert sum(f["properties"]["n"] for f in analyst["features"]) - count > 100
+    assert analyst["summary"]["incidents"] - count > 100
 
 
 def test_unknown_api_key_is_401(sample_client: TestClient) -> None:
