@@ -99,6 +99,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for module in (change, evaluation):
         app.include_router(module.router)
+    from api.routes import priorities  # issue 15: the partnership's priorities
+
+    app.include_router(priorities.router)
     install_error_handlers(app)
     install_ogc(app)
     mount_assets(app)

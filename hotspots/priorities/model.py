@@ -255,9 +255,9 @@ def _id(table: Mapping[str, Any], where: str) -> str:
 def _priority(table: Any, where: str) -> Priority:
     if not isinstance(table, Mapping):
         raise PrioritiesError(f"{where}: must be a table")
-    _no_unknown(table, _PRIORITY_KEYS, where)
     pid = _id(table, where)
     where = f"{where} ({pid})"
+    _no_unknown(table, _PRIORITY_KEYS, where)
     match, missing = _match(table, where)
     subs_raw = table.get("sublayer", [])
     if not isinstance(subs_raw, list):
