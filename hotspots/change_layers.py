@@ -21,6 +21,8 @@ from hotspots.analysis.grid import Grid, cells_frame
 from hotspots.areas import resolve_area
 from hotspots.areas.pack import AreaPack
 from hotspots.areas.registry import default_pack
+from hotspots.crs import BNG
+from hotspots.disclosure import Disclosure, disclose_change, disclose_features
 from hotspots.errors import EmptyInputError, InvalidParameterError
 from hotspots.evaluation.run import evaluation_grid, theme_incidents
 from hotspots.temporal import (
@@ -75,6 +77,15 @@ def _incidents(
     return area, points, evaluation_grid(area, points, CELL_SIZE_M)
 
 
+def _points(points: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Incidents (``x``, ``y``, ``sensitive``) as BNG points for the disclosure rule."""
+    return gpd.GeoDataFrame(
+        points[["sensitive"]],
+        geometry=gpd.points_from_xy(points["x"], points["y"]),
+        crs=BNG,
+    )
+
+
 def _geojson(frame: gpd.GeoDataFrame, parameters: dict[str, Any]) -> dict[str, Any]:
     layer: dict[str, Any] = json.loads(frame.to_crs(4326).to_json(drop_id=True))
     layer["parameters"] = parameters
@@ -91,10 +102,12 @@ def change_layer(
     pack: AreaPack | None = None,
     fdr: float = DEFAULT_FDR,
     excluded_flags: Sequence[str] = (),
+    disclosure: Disclosure | None = None,
 ) -> dict[str, Any]:
     """Change between two periods per cell (features) and per ward (``areas``).
 
-    Cells with no incident in either period are left out of the features.
+    Cells with no incident in either period are left out of the features;
+    ``disclosure`` (the caller's rule) withholds small counts.
     """
     pack = pack or default_pack()
     if before is None or after is None:
@@ -128,6 +141,10 @@ def change_layer(
         "data_version": store.data_version(),
         "excluded_flags": list(excluded_flags),
     }  # fmt: skip
+    period = points[points["month"].isin([*mb, *ma])]
+    frame, parameters["disclosure"] = disclose_change(
+        frame, _points(period), disclosure
+    )
     layer = _geojson(frame, parameters)
     layer["areas"] = _ward_change(points, mb, ma, pack, fdr)
     layer["summary"] = {
@@ -173,6 +190,7 @@ def emerging_layer(
     alpha: float = 0.05,
     unit: str = "month",
     excluded_flags: Sequence[str] = (),
+    disclosure: Disclosure | None = None,
 ) -> dict[str, Any]:
     """Emerging hot spot classes per cell, with per-slice z and the trend.
 
@@ -236,6 +254,9 @@ def emerging_layer(
         meaning=[_meaning(p) for p in frame["pattern"]],
     )  # fmt: skip
     frame = frame[frame["pattern"] != "no pattern"]
+    frame, params["disclosure"] = disclose_features(
+        frame, _points(points), disclosure, method="emerging"
+    )
     layer = _geojson(frame, base | params)
     layer["summary"] = {k: int(v) for k, v in frame["pattern"].value_counts().items()}
     return layer

@@ -40,6 +40,7 @@ __all__ = [
     "SENSITIVE_FLAGS",
     "Disclosure",
     "check_layer_parameters",
+    "disclose_change",
     "disclose_features",
     "disclose_locations",
     "located_incidents",
@@ -145,8 +146,9 @@ def check_layer_parameters(
 
 
 def _sensitive_mask(points: pd.DataFrame) -> np.ndarray:
+    """True for the incidents with a sensitive flag (or a ``sensitive`` column)."""
     mask = np.zeros(len(points), dtype=bool)
-    for flag in SENSITIVE_FLAGS:
+    for flag in (*SENSITIVE_FLAGS, "sensitive"):
         if flag in points.columns:
             mask |= points[flag].to_numpy(dtype=bool)
     return mask
@@ -211,12 +213,7 @@ def disclose_features(
     report = rule.describe()
     if features.empty:
         return features, report | {"features_withheld": 0}
-    geometries = features.geometry.to_numpy()
-    threshold = np.where(
-        _sensitive_per_feature(geometries, points) > 0,
-        rule.sensitive_min_count,
-        rule.min_count,
-    )
+    threshold = _thresholds(features, points, rule)
     n = features["n"].to_numpy(dtype=float)
     small = (n > 0) & (n < threshold)
     out = features.copy()
@@ -232,6 +229,50 @@ def disclose_features(
     outlines = _cell_outline(out.geometry.to_numpy(), points, rule.min_cell_size_m)
     out = out.set_geometry(gpd.GeoSeries(outlines, index=out.index, crs=out.crs))
     return out, report | {"features_withheld": int(small.sum()), "counts_withheld": 0}
+
+
+def _thresholds(
+    features: gpd.GeoDataFrame, points: gpd.GeoDataFrame, rule: Disclosure
+) -> np.ndarray:
+    """Per feature: the smallest count it may show (higher with a sensitive one)."""
+    sensitive = _sensitive_per_feature(features.geometry.to_numpy(), points)
+    return np.where(sensitive > 0, rule.sensitive_min_count, rule.min_count)
+
+
+#: A change layer's columns that give its two counts away.
+_CHANGE_COLUMNS = ("n_before", "n_after", "change", "ratio", "p", "q")
+
+
+def disclose_change(
+    cells: gpd.GeoDataFrame, points: gpd.GeoDataFrame, rule: Disclosure | None
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """Change-between-periods cells (BNG) as ``rule`` lets them be seen.
+
+    A cell with fewer incidents in both periods together than the threshold is
+    left out; where either period's count is below it, both counts and what
+    gives them away (change, ratio, p, q) are withheld, while the direction
+    and significance stay.
+    """
+    if rule is None:
+        return cells, {"role": "analyst", "rule": "none: record-level access"}
+    report = rule.describe()
+    if cells.empty:
+        return cells, report | {"features_withheld": 0, "counts_withheld": 0}
+    threshold = _thresholds(cells, points, rule)
+    before = cells["n_before"].to_numpy()
+    after = cells["n_after"].to_numpy()
+    dropped = before + after < threshold
+    small = ((before > 0) & (before < threshold)) | ((after > 0) & (after < threshold))
+    out = cells.copy()
+    for column in [c for c in _CHANGE_COLUMNS if c in out.columns]:
+        values = out[column].to_numpy().astype(object)
+        values[small] = None
+        out[column] = values
+    out = out[~dropped]
+    return out, report | {
+        "features_withheld": int(dropped.sum()),
+        "counts_withheld": int((small & ~dropped).sum()),
+    }
 
 
 def disclose_locations(

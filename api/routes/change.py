@@ -67,13 +67,15 @@ async def get_change(
         None if None in given else ((before_from, before_to), (after_from, after_to))
     )
     args = {"theme": _theme(theme), "periods": periods, "fdr": fdr,
-            "study_area": study_area, "flags": policy.excluded_flags}  # fmt: skip
+            "study_area": study_area, "flags": policy.excluded_flags,
+            "disclosure": repr(policy.disclosure)}  # fmt: skip
 
     def compute() -> dict[str, Any]:
         before, after = periods or (None, None)
         return change_layer(
             store, theme=_theme(theme), before=before, after=after, fdr=fdr,
             study_area=study_area, pack=pack, excluded_flags=policy.excluded_flags,
+            disclosure=policy.disclosure,
         )  # fmt: skip
 
     memo = memo_of(request.app.state)
@@ -102,13 +104,15 @@ async def get_emerging(
     Mann-Kendall trend (z, p, tau), so a class can be checked by hand."""
     args = {"theme": _theme(theme), "from": month_from, "to": month_to,
             "scheme": scheme.value, "lag": time_lag, "alpha": alpha,
-            "unit": unit.value, "flags": policy.excluded_flags}  # fmt: skip
+            "unit": unit.value, "flags": policy.excluded_flags,
+            "disclosure": repr(policy.disclosure)}  # fmt: skip
 
     def compute() -> dict[str, Any]:
         return emerging_layer(
             store, theme=_theme(theme), month_from=month_from, month_to=month_to,
             pack=pack, scheme=scheme.value, time_lag=time_lag, alpha=alpha,
             unit=unit.value, excluded_flags=policy.excluded_flags,
+            disclosure=policy.disclosure,
         )  # fmt: skip
 
     memo = memo_of(request.app.state)
@@ -142,21 +146,25 @@ def change_page(
     """What changed in an area: emerging hot spot classes, this quarter against
     the last, and each ward's monthly trend."""
     chosen = resolve_area(area, pack)
-    flags = policy_for(parse_role(settings.default_role)).excluded_flags
+    policy = policy_for(parse_role(settings.default_role))  # the page has no key
+    flags, rule = policy.excluded_flags, policy.disclosure
     name = None if theme in (None, "", "all") else parse_theme(theme).value
     memo = memo_of(request.app.state)
     version = store.data_version()
     args = {"theme": name, "periods": None, "fdr": 0.05, "study_area": None,
-            "flags": flags}  # fmt: skip
+            "flags": flags, "disclosure": repr(rule)}  # fmt: skip
     try:
         change = memo.get("change", args, version, lambda: change_layer(
-            store, theme=name, pack=pack, excluded_flags=flags))  # fmt: skip
+            store, theme=name, pack=pack, excluded_flags=flags,
+            disclosure=rule))  # fmt: skip
         emerging = memo.get(
             "emerging",
             {"theme": name, "from": None, "to": None, "scheme": "ehsa", "lag": 1,
-             "alpha": 0.05, "unit": "month", "flags": flags},
+             "alpha": 0.05, "unit": "month", "flags": flags,
+             "disclosure": repr(rule)},
             version,
-            lambda: emerging_layer(store, theme=name, pack=pack, excluded_flags=flags),
+            lambda: emerging_layer(store, theme=name, pack=pack, excluded_flags=flags,
+                                   disclosure=rule),
         )  # fmt: skip
     except EmptyInputError as exc:
         return HTMLResponse(f"<p>Nothing to show: {exc}.</p>")

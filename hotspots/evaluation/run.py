@@ -19,6 +19,7 @@ from hotspots.analysis.grid import Grid, make_grid
 from hotspots.areas import Area, area_incidents, resolve_area
 from hotspots.areas.pack import AreaPack
 from hotspots.crs import BNG
+from hotspots.disclosure import SENSITIVE_FLAGS
 from hotspots.errors import HotspotError
 from hotspots.evaluation.backtest import Backtest, Progress, rolling_backtest
 from hotspots.evaluation.forecasters import Counts, Forecaster, GiStar, Kde
@@ -53,14 +54,16 @@ def theme_incidents(
     *,
     dates: bool = False,
 ) -> pd.DataFrame:
-    """``x``, ``y`` (BNG metres), ``month`` and ``ward_code`` of a theme's
-    incidents in an area (``dates``: also ``occurred_at``, ``precision``)."""
+    """``x``, ``y`` (BNG metres), ``month``, ``ward_code`` and ``sensitive`` (a
+    sensitive flag) of a theme's incidents in an area (``dates``: also
+    ``occurred_at``, ``precision``)."""
     themes = [parse_theme(theme).value] if theme and theme != "all" else []
     extra = ("occurred_at", "occurred_precision") if dates else ()
+    flags = tuple(dict.fromkeys((*excluded_flags, *SENSITIVE_FLAGS)))
     query = IncidentQuery(
         themes=themes,
         columns=("easting", "northing", "month", "ward_code", "lsoa_code",
-                 *extra, *excluded_flags),
+                 *extra, *flags),
     )  # fmt: skip
     frame = area_incidents(store, area, query)
     for flag in excluded_flags:
@@ -71,6 +74,7 @@ def theme_incidents(
             "y": frame["northing"],
             "month": frame["month"],
             "ward_code": frame["ward_code"],
+            "sensitive": frame[list(SENSITIVE_FLAGS)].astype(bool).any(axis=1),
         }
         | (
             {

@@ -159,3 +159,22 @@ def test_locations_and_their_breakdowns_show_no_small_counts(
     assert any(
         c < 3 for f in analyst["features"] for c in f["properties"]["themes"].values()
     )
+
+
+def test_change_layers_show_no_small_counts(sample_client: TestClient) -> None:
+    change = _layer(sample_client, "/api/v1/change?theme=asb", PUBLIC)
+    assert change["features"] and change["parameters"]["disclosure"]["role"] == "public"
+    for feature in change["features"]:
+        properties = feature["properties"]
+        before, after = properties["n_before"], properties["n_after"]
+        assert before is None or before == 0 or before >= 3
+        assert after is None or after == 0 or after >= 3
+        if before is None:  # what would give a withheld count away goes too
+            assert properties["change"] is None and properties["p"] is None
+    emerging = _layer(sample_client, "/api/v1/change/emerging?theme=asb", PUBLIC)
+    shown = [f["properties"]["n"] for f in emerging["features"]]
+    assert all(n is None or n == 0 or n >= 3 for n in shown)
+    analyst = _layer(sample_client, "/api/v1/change?theme=asb", ANALYST)
+    assert any(
+        0 < f["properties"]["n_before"] < 3 for f in analyst["features"]
+    )  # the rule had something to withhold
