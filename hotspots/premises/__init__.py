@@ -12,7 +12,10 @@ __all__ = ["PremisesRegister", "register_of"]
 
 
 def register_of(store: object) -> PremisesRegister:
-    """The premises register kept in ``store``'s SQLite file."""
+    """The premises register kept in ``store`` (its database, or its SQLite file)."""
+    own_register = getattr(store, "premises_register", None)
+    if own_register is not None:  # the PostGIS store
+        return own_register()  # type: ignore[no-any-return]
     path = getattr(store, "path", None)
     if path is None:
         from hotspots.errors import StoreError
