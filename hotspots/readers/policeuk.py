@@ -94,8 +94,12 @@ def read_police_uk(data: bytes, *, name: str = "<bytes>") -> pd.DataFrame:
             f"{name}: not a police.uk street-level CSV: missing column(s) "
             f"{', '.join(repr(c) for c in missing)}"
         )
-    record_keys = _record_keys(table)  # from the values as given
     table, field_errors = _checked_fields(table, has_nul=b"\x00" in data)
+    record_keys = _record_keys(table)
+    for _, field, _ in field_errors:  # the NUL marks go: the rows are rejected
+        index = table.column_names.index(field)
+        without = pc.replace_substring(table.column(field), "\x00", "")
+        table = table.set_column(index, field, without)
     src = {c: _column(table, c) for c in POLICE_UK_COLUMNS}
     raw = empty_raw(table.num_rows, skip=_SET_HERE)
     raw["row"] = parsed.rows
@@ -173,9 +177,10 @@ def _read_strings(data: bytes, name: str) -> _Parsed:
     try:
         table, invalid = _parse(data, block_size, threads=True)
     except _RowTooLong:
-        # A row longer than a block (a huge field) must fit in one block.
+        # A row longer than a block (a huge field) must fit in one block; one
+        # thread, so only one such block is held at a time.
         block_size = longest_line(data) + 2
-        table, invalid = _parse(data, block_size, threads=True)
+        table, invalid = _parse(data, block_size, threads=False)
     except pa.ArrowInvalid as exc:
         raise IngestError(f"{name}: cannot read as CSV: {exc}") from exc
     if any(row.number is None for row in invalid):
@@ -257,9 +262,10 @@ def _checked_fields(
     """Find fields over :data:`MAX_FIELD_BYTES` or holding a NUL byte.
 
     ``has_nul`` says whether the file holds a NUL byte at all (a quick test on
-    the bytes spares searching every column). Returns the table with those
-    values emptied (so the reject record stays
-    small and printable) and (rows, field, reason) for each column with any.
+    the bytes spares searching every column). Returns the table with each
+    such value replaced by one NUL (so the reject record stays small, and a
+    rejected row's record key cannot equal a clean row's and shift its
+    ordinal) and (rows, field, reason) for each column with any.
     A NUL byte is never text: it marks a corrupt or binary export, so the
     row is rejected rather than stored with the byte quietly dropped.
     """
@@ -287,7 +293,7 @@ def _checked_fields(
             errors.append((nul_rows, name, "field contains a NUL byte (\\x00)"))
         if long_rows.any() or nul_rows.any():
             bad = pa.array(long_rows | nul_rows)
-            table = table.set_column(index, name, pc.if_else(bad, "", column))
+            table = table.set_column(index, name, pc.if_else(bad, "\x00", column))
     return table, errors
 
 
