@@ -35,12 +35,14 @@ from hotspots.errors import IngestError
 from hotspots.fingerprint import record_fingerprints
 from hotspots.geocode import PostcodeIndex, StreetGazetteer
 from hotspots.locate import LOCATE_INPUTS, Geocoders, locate
+from hotspots.period import POLICE_UK_FIRST_MONTH, current_month
 from hotspots.readers.geojson_ import default_geojson_mapping, read_geojson
 from hotspots.readers.mapped_csv import read_mapped_csv
 from hotspots.readers.mapping import ColumnMapping, read_mapping
 from hotspots.readers.policeuk import SOURCE as POLICE_UK
 from hotspots.readers.policeuk import is_police_uk_header, read_police_uk
-from hotspots.readers.sources import InputFile, find_input_files
+from hotspots.readers.raw import mark_implausible_months
+from hotspots.readers.sources import InputFile, ZipLimits, find_input_files
 from hotspots.readers.text import to_utf8
 from hotspots.schema import FLAG_COLUMNS, INCIDENT_COLUMNS
 from hotspots.store.base import BatchRecord, BatchResult, IncidentStore
@@ -49,6 +51,7 @@ from hotspots.themes import ThemeMap
 __all__ = [
     "AlreadyIngested",
     "FileReport",
+    "IngestLimits",
     "IngestOptions",
     "IngestReport",
     "ingest_paths",
@@ -79,6 +82,30 @@ _INCIDENT_INPUTS = (
 
 
 @dataclass(frozen=True)
+class IngestLimits:
+    """Plausible dates and zip sizes (``HOTSPOTS_EARLIEST_MONTH``,
+    ``HOTSPOTS_MAX_UNZIPPED_MB``, ``HOTSPOTS_MAX_ZIP_RATIO``)."""
+
+    earliest_month: str = POLICE_UK_FIRST_MONTH
+    zip: ZipLimits = field(default_factory=ZipLimits)
+
+    @classmethod
+    def from_settings(cls) -> IngestLimits:
+        """The limits the ``HOTSPOTS_*`` settings give (defaults if unset), so
+        the CLI and the service apply the same ones without passing them."""
+        from hotspots.settings import load_settings
+
+        settings = load_settings()
+        return cls(
+            earliest_month=settings.earliest_month,
+            zip=ZipLimits(
+                max_member_bytes=settings.max_unzipped_mb * 1_000_000,
+                max_ratio=settings.max_zip_ratio,
+            ),
+        )
+
+
+@dataclass(frozen=True)
 class IngestOptions:
     """How to ingest: the study area, the area tolerance and theme overrides.
 
@@ -88,6 +115,7 @@ class IngestOptions:
     Portsmouth pack).
     ``force`` ingests a file even when a batch with its SHA-256 is stored
     (its rows are then counted as duplicates, and its rejects stored again).
+    ``limits`` bound plausible months and zip members (default: the settings).
     """
 
     study_area: str = "city"
@@ -97,6 +125,7 @@ class IngestOptions:
     postcodes: PostcodeIndex | None = None
     force: bool = False
     pack: AreaPack = field(default_factory=default_pack)
+    limits: IngestLimits = field(default_factory=IngestLimits.from_settings)
 
     def __post_init__(self) -> None:
         if self.study_area not in ("city", "all"):
@@ -177,7 +206,7 @@ def ingest_paths(
     :class:`IngestError` naming it; files before it stay stored.
     """
     options = options or IngestOptions()
-    files, skipped = find_input_files(paths)
+    files, skipped = find_input_files(paths, options.limits.zip)
     if not files:
         raise IngestError("no CSV or GeoJSON files found in the given paths")
     report = IngestReport(skipped=skipped)
@@ -265,7 +294,10 @@ def _ingest_file(
             return AlreadyIngested(
                 input_file.name, int(stored["batch_id"]), str(stored["ingested_at"])
             )
-    raw, source = _read(input_file, data, context.options)
+    raw, source, date_field = _read(input_file, data, context.options)
+    mark_implausible_months(
+        raw, date_field, context.options.limits.earliest_month, current_month()
+    )
     del data  # the raw frame holds all that is needed from here on
     # Identical records are numbered in file order, so fingerprint the whole
     # file: a rejected copy must not shift the ids of the stored ones.
@@ -344,20 +376,23 @@ def _sha256_hex(data: bytes) -> str:
 
 def _read(
     input_file: InputFile, data: bytes, options: IngestOptions
-) -> tuple[pd.DataFrame, str]:
+) -> tuple[pd.DataFrame, str, str]:
+    """The file's raw records, its source name and the field its dates are in."""
     mapping = options.mapping
     if mapping is None and input_file.mapping_path is not None:
         mapping = read_mapping(input_file.mapping_path)
     if input_file.suffix in (".geojson", ".json"):
         stem = Path(input_file.name).stem
         mapping = mapping or default_geojson_mapping(stem)
-        return read_geojson(data, mapping, name=input_file.name), mapping.source
+        raw = read_geojson(data, mapping, name=input_file.name)
+        return raw, mapping.source, mapping.columns["date"]
     if mapping is not None:
-        return read_mapped_csv(data, mapping, name=input_file.name), mapping.source
+        raw = read_mapped_csv(data, mapping, name=input_file.name)
+        return raw, mapping.source, mapping.columns["date"]
     data = to_utf8(data, input_file.name)  # a UTF-16 header is found too
     header = data[:4096].decode("utf-8", errors="replace").splitlines()[:1]
     if header and is_police_uk_header([c.strip() for c in header[0].split(",")]):
-        return read_police_uk(data, name=input_file.name), POLICE_UK
+        return read_police_uk(data, name=input_file.name), POLICE_UK, "Month"
     raise IngestError(
         f"{input_file.name}: not a police.uk street-level CSV and no mapping file "
         f"was given; pass --mapping FILE.toml or put "

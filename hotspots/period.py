@@ -14,11 +14,27 @@ from datetime import date, timedelta
 
 from hotspots.errors import InvalidParameterError
 
-__all__ = ["PERIOD_PATTERN", "PeriodBounds", "day_after", "parse_period", "split_bound"]
+__all__ = [
+    "PERIOD_PATTERN",
+    "POLICE_UK_FIRST_MONTH",
+    "PeriodBounds",
+    "current_month",
+    "day_after",
+    "parse_period",
+    "split_bound",
+]
 
 #: A month or a day; the calendar check is :func:`split_bound`'s.
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])(-\d{2})?$"
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+#: The first month of data.police.uk street-level crime.
+POLICE_UK_FIRST_MONTH = "2010-12"
+
+
+def current_month() -> str:
+    """This month as ``YYYY-MM`` (local time: a log written just after local
+    midnight on the 1st is in the new month)."""
+    return date.today().strftime("%Y-%m")
 
 
 def split_bound(value: str | None, name: str) -> tuple[str | None, str | None]:

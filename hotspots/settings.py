@@ -118,6 +118,26 @@ class Settings(BaseSettings):
         "answers 503.",
     )
 
+    earliest_month: str = Field(
+        default="2010-12",
+        pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+        description="Ingest rejects incidents dated before this month (YYYY-MM; "
+        "police.uk starts in 2010-12) or after the current month.",
+    )
+    max_unzipped_mb: int = Field(
+        default=512,
+        ge=1,
+        description="Largest file inside a zip that ingest expands (MB); a bigger "
+        "member refuses the zip before anything is read.",
+    )
+    max_zip_ratio: int = Field(
+        default=100,
+        ge=1,
+        description="Largest expanded/compressed size ratio of a zip member "
+        "(police.uk CSVs compress about 5:1); above it the zip is refused as a "
+        "likely zip bomb.",
+    )
+
     def role_for_key(self, key: str | None) -> str | None:
         """The role an API key grants; ``default_role`` without a key, None if bad."""
         if not key:

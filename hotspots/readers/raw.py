@@ -21,6 +21,7 @@ __all__ = [
     "empty_raw",
     "finish_raw",
     "mark_error",
+    "mark_implausible_months",
     "per_distinct",
 ]
 
@@ -118,6 +119,32 @@ def mark_error(raw: pd.DataFrame, bad: object, field: str, reason: object) -> No
         reasons = np.full(len(raw), reason, dtype=object)
     raw.loc[bad_rows, "error_field"] = field
     raw.loc[bad_rows, "error_reason"] = reasons[bad_rows]
+
+
+def mark_implausible_months(
+    raw: pd.DataFrame, field: str, earliest: str, latest: str
+) -> None:
+    """Reject rows dated before ``earliest`` or after ``latest`` (``YYYY-MM``).
+
+    A date of 1900-01 or 2099-01 is a typo or a placeholder, and stored it
+    would stretch every period and trend; the bounds are named in the reason.
+    """
+    month = raw["month"]
+    early = (month != "") & (month < earliest)
+    late = month > latest
+    if not (early.any() or late.any()):
+        return
+    quoted = month.map(repr)
+    mark_error(
+        raw,
+        early,
+        field,
+        "month " + quoted + f" is before {earliest}, the earliest accepted "
+        "(HOTSPOTS_EARLIEST_MONTH)",
+    )
+    mark_error(
+        raw, late, field, "month " + quoted + f" is after the current month, {latest}"
+    )
 
 
 def per_distinct(

@@ -14,11 +14,23 @@ from pathlib import Path
 
 from hotspots.errors import IngestError
 
-__all__ = ["InputFile", "find_input_files"]
+__all__ = ["InputFile", "ZipLimits", "find_input_files"]
 
 _DATA_SUFFIXES = (".csv", ".geojson", ".json")
 #: police.uk downloads hold these beside the street files; they are not incidents.
 _SKIPPED_ENDINGS = ("-outcomes.csv", "-stop-and-search.csv")
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    """What a zip member may expand to, checked before anything is read.
+
+    A zip bomb (0.8 MB expanding to 200 MB, say) would otherwise be read into
+    memory whole, and parsing it costs several times that again.
+    """
+
+    max_member_bytes: int = 512_000_000
+    max_ratio: float = 100.0  # expanded / compressed size
 
 
 @dataclass(frozen=True)
@@ -31,8 +43,13 @@ class InputFile:
     mapping_path: Path | None = None  # a ``.toml`` beside the file, if any
 
 
-def find_input_files(paths: Iterable[Path]) -> tuple[list[InputFile], list[str]]:
+def find_input_files(
+    paths: Iterable[Path], limits: ZipLimits | None = None
+) -> tuple[list[InputFile], list[str]]:
     """Expand user paths into input files, in a stable order.
+
+    A zip whose data files break ``limits`` is refused whole, naming the
+    member, before any file is ingested.
 
     Returns
     -------
@@ -52,7 +69,7 @@ def find_input_files(paths: Iterable[Path]) -> tuple[list[InputFile], list[str]]
             skipped += [str(p) for p in candidates if _is_skipped(p.name)]
             files += [_from_path(p) for p in found]
         elif path.suffix.lower() == ".zip":
-            zipped, passed = _from_zip(path)
+            zipped, passed = _from_zip(path, limits or ZipLimits())
             files += zipped
             skipped += passed
         else:
@@ -74,29 +91,66 @@ def _from_path(path: Path) -> InputFile:
     )
 
 
-def _from_zip(path: Path) -> tuple[list[InputFile], list[str]]:
+def _from_zip(path: Path, limits: ZipLimits) -> tuple[list[InputFile], list[str]]:
     try:
         with zipfile.ZipFile(path) as archive:
-            names = sorted(n for n in archive.namelist() if not n.endswith("/"))
-    except zipfile.BadZipFile as exc:
+            members = sorted(
+                (i for i in archive.infolist() if not i.is_dir()),
+                key=lambda i: i.filename,
+            )
+    except (zipfile.BadZipFile, OSError) as exc:
         raise IngestError(f"{path}: not a readable zip file: {exc}") from exc
-    data_names = [n for n in names if Path(n).suffix.lower() in _DATA_SUFFIXES]
+    data = [i for i in members if Path(i.filename).suffix.lower() in _DATA_SUFFIXES]
+    wanted = [i for i in data if not _is_skipped(i.filename)]
+    for info in wanted:
+        _check_member(path, info, limits)
     files = [
         InputFile(
-            name=f"{path}!{member}",
-            suffix=Path(member).suffix.lower(),
-            read_bytes=_zip_reader(path, member),
+            name=f"{path}!{info.filename}",
+            suffix=Path(info.filename).suffix.lower(),
+            read_bytes=_zip_reader(path, info.filename, info.file_size),
         )
-        for member in data_names
-        if not _is_skipped(member)
+        for info in wanted
     ]
-    skipped = [f"{path}!{m}" for m in data_names if _is_skipped(m)]
+    skipped = [f"{path}!{i.filename}" for i in data if _is_skipped(i.filename)]
     return files, skipped
 
 
-def _zip_reader(path: Path, member: str) -> Callable[[], bytes]:
+def _check_member(path: Path, info: zipfile.ZipInfo, limits: ZipLimits) -> None:
+    """Refuse a member that would expand past ``limits`` (sizes as the zip's
+    directory gives them; reading never returns more than that size)."""
+    where = f"{path}!{info.filename}"
+    if info.file_size > limits.max_member_bytes:
+        raise IngestError(
+            f"{where}: expands to {_mb(info.file_size)}, over the "
+            f"{_mb(limits.max_member_bytes)} limit for a file in a zip "
+            "(HOTSPOTS_MAX_UNZIPPED_MB); nothing in the zip was ingested"
+        )
+    ratio = info.file_size / max(info.compress_size, 1)
+    if ratio > limits.max_ratio:
+        raise IngestError(
+            f"{where}: expands {ratio:,.0f} times ({_mb(info.compress_size)} to "
+            f"{_mb(info.file_size)}), over the limit of {limits.max_ratio:,.0f} "
+            "(HOTSPOTS_MAX_ZIP_RATIO): a likely zip bomb, so nothing in the zip "
+            "was ingested"
+        )
+
+
+def _mb(n_bytes: int) -> str:
+    return f"{n_bytes / 1e6:,.1f} MB"
+
+
+def _zip_reader(path: Path, member: str, size: int) -> Callable[[], bytes]:
     def read() -> bytes:
-        with zipfile.ZipFile(path) as archive:
-            return archive.read(member)
+        try:
+            with zipfile.ZipFile(path) as archive, archive.open(member) as file:
+                data = file.read(size + 1)  # never more than the checked size
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise IngestError(f"{path}!{member}: cannot be unzipped: {exc}") from exc
+        if len(data) > size:
+            raise IngestError(
+                f"{path}!{member}: expands past the size its zip directory gives"
+            )
+        return data
 
     return read

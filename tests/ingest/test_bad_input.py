@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from typer.testing import CliRunner
 
 from hotspots.cli import app
 from hotspots.errors import IngestError
-from hotspots.ingest import IngestOptions, ingest_paths
+from hotspots.ingest import IngestLimits, IngestOptions, ingest_paths
 from hotspots.store import SQLiteStore
 
 runner = CliRunner()
@@ -354,3 +356,106 @@ def test_a_case_ref_twice_in_a_mapped_log_is_stored_once(
     )
     report = ingest_paths([csv], store).files[0]
     assert (report.stored, report.duplicates) == (1, 1)
+
+
+# -- implausible months ---------------------------------------------------------
+
+
+def test_months_before_police_uk_or_after_this_month_are_rejected(
+    tmp_path: Path, store: SQLiteStore
+) -> None:
+    path = tmp_path / "months.csv"
+    rows = [ASB.replace("2017-02", month) for month in ("1900-01", "2099-01")]
+    path.write_text(HEADER + "".join(rows) + ASB)
+    totals = ingest_paths([path], store).totals()
+    assert (totals["stored"], totals["rejected"]) == (1, 2)
+    rejects = store.rejects().set_index("row")
+    assert rejects.loc[2, "field"] == rejects.loc[3, "field"] == "Month"
+    assert rejects.loc[2, "reason"] == (
+        "month '1900-01' is before 2010-12, the earliest accepted "
+        "(HOTSPOTS_EARLIEST_MONTH)"
+    )
+    this_month = date.today().strftime("%Y-%m")
+    assert rejects.loc[3, "reason"] == (
+        f"month '2099-01' is after the current month, {this_month}"
+    )
+
+
+def test_a_dated_log_is_checked_too_and_the_earliest_month_is_a_setting(
+    tmp_path: Path, store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    csv = tmp_path / "council.csv"
+    csv.write_text("Date,Type,Lon,Lat\n2009-06-01,Street drinking,-1.0912,50.7974\n")
+    (tmp_path / "council.toml").write_text(
+        'source = "council"\n[columns]\ndate = "Date"\ncategory = "Type"\n'
+        'lon = "Lon"\nlat = "Lat"\n'
+    )
+    assert ingest_paths([csv], store).totals()["stored"] == 0
+    [reject] = store.rejects().to_dict("records")
+    assert reject["field"] == "Date"
+    assert reject["reason"].startswith("month '2009-06' is before 2010-12")
+    limits = IngestLimits(earliest_month="2009-06")
+    forced = IngestOptions(force=True, limits=limits)
+    assert ingest_paths([csv], store, options=forced).totals()["stored"] == 1
+    store.path.unlink()
+    monkeypatch.setenv("HOTSPOTS_EARLIEST_MONTH", "2005-01")
+    fresh = SQLiteStore(store.path)
+    assert ingest_paths([csv], fresh).totals()["stored"] == 1
+
+
+# -- zips -------------------------------------------------------------------------
+
+
+def _zip_bomb(path: Path, expanded_mb: int) -> Path:
+    """A police.uk-looking zip member of ``expanded_mb`` MB of one repeated row,
+    written 1 MB at a time so the test never holds it."""
+    chunk = (ASB * (1_000_000 // len(ASB))).encode()
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
+        archive.open("2017-02/2017-02-hampshire-street.csv", "w") as member,
+    ):
+        member.write(HEADER.encode())
+        for _ in range(expanded_mb):
+            member.write(chunk)
+    return path
+
+
+def test_a_zip_bomb_is_refused_before_it_is_read(
+    tmp_path: Path, store: SQLiteStore, env_store: str
+) -> None:
+    path = _zip_bomb(tmp_path / "2017-02.zip", expanded_mb=200)
+    assert path.stat().st_size < 2_000_000
+    with pytest.raises(IngestError) as caught:
+        ingest_paths([path], store)
+    message = str(caught.value)
+    assert message.startswith(f"{path}!2017-02/2017-02-hampshire-street.csv: expands ")
+    assert (
+        "over the limit of 100 (HOTSPOTS_MAX_ZIP_RATIO): a likely zip bomb" in message
+    )
+    assert _counts(store) == (0, 0, 0)
+    _cli_refuses(path, "a likely zip bomb", "nothing in the zip was ingested")
+
+
+def test_a_zip_member_over_the_size_limit_is_refused(
+    tmp_path: Path, env_store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _zip_bomb(tmp_path / "2017-02.zip", expanded_mb=3)
+    monkeypatch.setenv("HOTSPOTS_MAX_ZIP_RATIO", "100000")
+    monkeypatch.setenv("HOTSPOTS_MAX_UNZIPPED_MB", "2")
+    _cli_refuses(path, "over the 2.0 MB limit", "(HOTSPOTS_MAX_UNZIPPED_MB)")
+    monkeypatch.setenv("HOTSPOTS_MAX_UNZIPPED_MB", "0")
+    result = runner.invoke(app, ["ingest", str(path)])
+    assert result.exit_code == 2
+    assert "HOTSPOTS_MAX_UNZIPPED_MB='0'" in result.stderr
+
+
+def test_a_zip_within_the_limits_is_ingested(
+    tmp_path: Path, store: SQLiteStore
+) -> None:
+    path = tmp_path / "download.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("2017-02/2017-02-hampshire-street.csv", HEADER + ASB * 3)
+        archive.writestr("2017-02/2017-02-hampshire-outcomes.csv", "x" * 100_000)
+    report = ingest_paths([path], store)
+    assert report.totals()["stored"] == 3
+    assert report.skipped == [f"{path}!2017-02/2017-02-hampshire-outcomes.csv"]
