@@ -337,8 +337,7 @@ def _priority_clause(match: PriorityMatch) -> tuple[str, list[object]]:
         if Theme.ALCOHOL.value in match.themes:
             parts.append("alcohol_related IS TRUE")
     if match.categories:
-        keys = [" ".join(c.replace("-", " ").replace("_", " ").lower().split())
-                for c in match.categories]  # fmt: skip
+        keys = [c.lower().replace("-", " ").replace("_", " ") for c in match.categories]
         parts.append("lower(replace(replace(category, '-', ' '), '_', ' ')) = ANY(%s)")
         params.append(keys)
     if match.flags:

@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 
 from hotspots.ingest import ingest_paths
+from hotspots.priorities import load_priorities
+from hotspots.schema import FLAG_COLUMNS
 from hotspots.store import IncidentQuery, IncidentStore, open_store
 from tests.conftest import LOCAL_DIR, MONTHLY_FILES, PORTSMOUTH_CSV
 from tests.store.postgres import PostgresServer
@@ -19,7 +21,14 @@ FILES = [PORTSMOUTH_CSV, LOCAL_DIR]
 
 def _contents(store: IncidentStore) -> dict[str, pd.DataFrame]:
     query = IncidentQuery(themes=["violence"], month_from="2017-04")
+    book = load_priorities()
+    priorities = {
+        name: store.count(IncidentQuery(priority=book.get(name).match))
+        for name in book.ids
+    }
+    flags = {flag: store.count(IncidentQuery(flags=[flag])) for flag in FLAG_COLUMNS}
     return {
+        "priorities and flags": pd.DataFrame([{**priorities, **flags}]),
         "incidents": store.incidents().sort_values("incident_id", ignore_index=True),
         "rejects": store.rejects(),
         "batches": store.batches().drop(columns="ingested_at"),
