@@ -18,7 +18,7 @@ def fmt(value: Any, kind: str = "count") -> str:
     """How the pack writes a figure: counts with thousands commas, percentages
     to one decimal place, text as it is."""
     if isinstance(value, str):
-        return value
+        return value[:1].lower() + value[1:] if kind == "lower" else value
     if kind == "pct":
         return f"{float(value):.1f} %"
     if kind == "rate":
@@ -65,16 +65,20 @@ def summary_sentences(figures: Mapping[str, Any]) -> list[dict[str, Any]]:
     s = _Sentence(figures)
     if figures["total"] == 0:
         reason = _no_data_reason(figures)
-        out.append(s.done(
-            f"No stored incident matches {s.f('name')} in {s.f('period.text')}: "
-            f"{reason}."
-        ))  # fmt: skip
+        out.append(
+            s.done(
+                f"No stored incident matches {s.f('name')} in {s.f('period.text')}: "
+                f"{reason}."
+            )
+        )
         return out
-    out.append(s.done(
-        f"{s.f('name')}: {s.f('total_shown')} incidents in {s.f('period.text')}, "
-        f"{s.f('share_of_all_pct', 'pct')} of the {s.f('city_all')} incidents "
-        "recorded in the study area that this role may see."
-    ))  # fmt: skip
+    out.append(
+        s.done(
+            f"{s.f('name')}: {s.f('total_shown')} incidents in {s.f('period.text')}, "
+            f"{s.f('share_of_all_pct', 'pct')} of the {s.f('city_all')} incidents "
+            "recorded in the study area that this role may see."
+        )
+    )
     out.append(_wards(figures))
     if figures.get("comparison") and "change" in figures:
         if figures["comparison"]["note"]:
@@ -88,40 +92,47 @@ def summary_sentences(figures: Mapping[str, Any]) -> list[dict[str, Any]]:
             "The map the backtest prefers for this priority is "
             f"{s.f('hotspots.recipe')} ({s.f('hotspots.window.from')} to "
             f"{s.f('hotspots.window.to')}); "
-            f"{_lower(s.f('hotspots.trust'))}."
+            f"{s.f('hotspots.trust', 'lower')}."
         )
         out.append(s.done(text))
         if hot["top"]:
             s = _Sentence(figures)
-            out.append(s.done(
-                f"Its top cell is in {s.f('hotspots.top.0.ward')} "
-                f"({s.f('hotspots.top.0.n_shown')} incidents in those months)."
-            ))  # fmt: skip
+            out.append(
+                s.done(
+                    f"Its top cell is in {s.f('hotspots.top.0.ward')} "
+                    f"({s.f('hotspots.top.0.n_shown')} incidents in those months)."
+                )
+            )
     pat = figures["patterns"]
     if "persistent" in pat:
         s = _Sentence(figures)
-        out.append(s.done(
-            f"Over {s.f('patterns.months.slices')} months, "
-            f"{s.f('patterns.persistent')} cells of {s.f('patterns.cell_size_m')} m "
-            f"are persistent hot spots and {s.f('patterns.emerging')} are emerging "
-            "(new, consecutive or intensifying)."
-        ))  # fmt: skip
+        out.append(
+            s.done(
+                f"Over {s.f('patterns.months.slices')} months, "
+                f"{s.f('patterns.persistent')} cells of "
+                f"{s.f('patterns.cell_size_m')} m "
+                f"are persistent hot spots and {s.f('patterns.emerging')} are emerging "
+                "(new, consecutive or intensifying)."
+            )
+        )
     out.append(_rates(figures))
     for i, sub in enumerate(figures["sublayers"]):
         s = _Sentence(figures)
         if sub.get("note"):
-            out.append(s.done(f"{s.f(f'sublayers.{i}.name')}: no data, "
-                              f"{s.f(f'sublayers.{i}.note')}."))  # fmt: skip
+            out.append(
+                s.done(
+                    f"{s.f(f'sublayers.{i}.name')}: no data, "
+                    f"{s.f(f'sublayers.{i}.note')}."
+                )
+            )
         else:
-            out.append(s.done(
-                f"{s.f(f'sublayers.{i}.name')}: {s.f(f'sublayers.{i}.count_shown')}"
-                " of these incidents."
-            ))  # fmt: skip
+            out.append(
+                s.done(
+                    f"{s.f(f'sublayers.{i}.name')}: {s.f(f'sublayers.{i}.count_shown')}"
+                    " of these incidents."
+                )
+            )
     return [x for x in out if x]
-
-
-def _lower(text: str) -> str:
-    return text[:1].lower() + text[1:] if text else text
 
 
 def _no_data_reason(figures: Mapping[str, Any]) -> str:
@@ -150,8 +161,10 @@ def _wards(figures: Mapping[str, Any]) -> dict[str, Any] | None:
     if isinstance(first["count_shown"], int):
         text += f", {s.f(f'wards.{i}.share_pct', 'pct')} of the study area's"
     text += ")"
-    rest = [f"{s.f(f'wards.{j}.name')} ({s.f(f'wards.{j}.count_shown')})"
-            for j, _ in rows[1:3]]  # fmt: skip
+    rest = [
+        f"{s.f(f'wards.{j}.name')} ({s.f(f'wards.{j}.count_shown')})"
+        for j, _ in rows[1:3]
+    ]
     if rest:
         text += ", then " + " and ".join(rest)
     return s.done(text + ".")
@@ -184,8 +197,11 @@ def _change(figures: Mapping[str, Any]) -> dict[str, Any]:
 
 def _rates(figures: Mapping[str, Any]) -> dict[str, Any]:
     s = _Sentence(figures)
-    rated = [(i, w) for i, w in enumerate(figures["wards"])
-             if w.get("rate_per_1000") is not None]  # fmt: skip
+    rated = [
+        (i, w)
+        for i, w in enumerate(figures["wards"])
+        if w.get("rate_per_1000") is not None
+    ]
     if not rated:
         return s.done(
             "The area pack gives no ward populations, so no rates per thousand "

@@ -47,8 +47,9 @@ def sql(sample_db: Path):
 
 @pytest.fixture(scope="session")
 def client(sample_db: Path) -> TestClient:
-    settings = Settings(database_url=f"sqlite:///{sample_db}", api_keys=KEYS,
-                        compute_processes=0)  # fmt: skip
+    settings = Settings(
+        database_url=f"sqlite:///{sample_db}", api_keys=KEYS, compute_processes=0
+    )
     return TestClient(create_app(settings))
 
 
@@ -89,7 +90,11 @@ def own_pack_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def own_client(sample_db: Path, own_pack_dir: Path) -> TestClient:
-    settings = Settings(database_url=f"sqlite:///{sample_db}", api_keys=KEYS,
-                        data_dir=own_pack_dir, area="ownpack",
-                        compute_processes=0)  # fmt: skip
+    settings = Settings(
+        database_url=f"sqlite:///{sample_db}",
+        api_keys=KEYS,
+        data_dir=own_pack_dir,
+        area="ownpack",
+        compute_processes=0,
+    )
     return TestClient(create_app(settings))

@@ -41,8 +41,9 @@ def test_the_flag_filter_equals_sql(sample_store, sql) -> None:
 
 
 def _records(client: TestClient, **params: str) -> int:
-    answer = client.get("/api/v1/incidents", params={"level": "record", **params},
-                        headers=ANALYST)  # fmt: skip
+    answer = client.get(
+        "/api/v1/incidents", params={"level": "record", **params}, headers=ANALYST
+    )
     assert answer.status_code == 200, answer.text
     return len(answer.json()["features"])
 
@@ -56,17 +57,23 @@ def test_api_incidents_by_priority_and_flag_equal_sql(client, sql) -> None:
     assert _records(client, flag="domestic_abuse") == sql(
         "SELECT COUNT(*) FROM incidents WHERE domestic_abuse = 1"
     )
-    assert _records(client, priority="asb", flag="domestic_abuse", **{
-        "from": "2017-03", "to": "2017-05"}) == sql(
+    assert _records(
+        client,
+        priority="asb",
+        flag="domestic_abuse",
+        **{"from": "2017-03", "to": "2017-05"},
+    ) == sql(
         "SELECT COUNT(*) FROM incidents WHERE theme = 'asb' AND domestic_abuse = 1 "
         "AND month BETWEEN '2017-03' AND '2017-05'"
-    )  # fmt: skip
+    )
 
 
 def test_api_layer_by_priority_counts_its_incidents(client, sql) -> None:
-    layer = client.get("/api/v1/layers/grid", headers=ANALYST,
-                       params={"priority": "young_people", "from": "2017-05",
-                               "to": "2017-07"}).json()  # fmt: skip
+    layer = client.get(
+        "/api/v1/layers/grid",
+        headers=ANALYST,
+        params={"priority": "young_people", "from": "2017-05", "to": "2017-07"},
+    ).json()
     assert layer["parameters"]["priority"] == "young_people"
     assert layer["parameters"]["weighting"]["weighted"] is False
     assert sum(f["properties"]["n"] for f in layer["features"]) == sql(

@@ -18,8 +18,14 @@ BUNDLED = REPO / "hotspots" / "data" / "priorities.toml"
 
 def test_the_bundled_priorities_cover_the_partnership_plan() -> None:
     book = load_priorities()
-    assert book.ids == ["young_people", "asb", "substance_misuse", "violence",
-                        "mental_health", "cyber"]  # fmt: skip
+    assert book.ids == [
+        "young_people",
+        "asb",
+        "substance_misuse",
+        "violence",
+        "mental_health",
+        "cyber",
+    ]
     violence = book.get("violence")
     assert violence.match == PriorityMatch(
         ("violence",),
@@ -27,8 +33,10 @@ def test_the_bundled_priorities_cover_the_partnership_plan() -> None:
         ("domestic_abuse", "sexual_offence", "hate_crime"),
     )
     assert [s.id for s in violence.sublayers] == [
-        "domestic_abuse", "sexual_offence", "hate_crime",
-    ]  # fmt: skip
+        "domestic_abuse",
+        "sexual_offence",
+        "hate_crime",
+    ]
     assert all(s.sensitive for s in violence.sublayers)
     young = book.get("young_people")
     assert young.missing_flags == ("youth_involved",)  # no source carries it
@@ -51,26 +59,39 @@ GOOD = '[[priority]]\nid = "a"\nname = "A"\nthemes = ["asb"]\n'
     [
         ("", "'priority' must be a non-empty array"),
         ('[[priority]]\nname = "A"\nthemes = ["asb"]\n', "priority[0]: 'id' must be"),
-        ('[[priority]]\nid = "A b"\nname = "A"\nthemes = ["asb"]\n',
-         "'id' must be snake_case"),
-        ('[[priority]]\nid = "a"\nname = "A"\nthemes = ["violance"]\n',
-         "priority[0] (a): 'themes' has unknown theme(s) violance"),
+        (
+            '[[priority]]\nid = "A b"\nname = "A"\nthemes = ["asb"]\n',
+            "'id' must be snake_case",
+        ),
+        (
+            '[[priority]]\nid = "a"\nname = "A"\nthemes = ["violance"]\n',
+            "priority[0] (a): 'themes' has unknown theme(s) violance",
+        ),
         ('[[priority]]\nid = "a"\nname = "A"\n', "give at least one of 'themes'"),
         (GOOD + 'colour = "red"\n', "priority[0] (a): unknown field(s) colour"),
-        ('[[priority]]\nid = "a"\nname = "A"\ncategories = "Drugs"\n',
-         "'categories' must be a list of strings"),
+        (
+            '[[priority]]\nid = "a"\nname = "A"\ncategories = "Drugs"\n',
+            "'categories' must be a list of strings",
+        ),
         (GOOD + GOOD, "priority id(s) used twice: a"),
-        (GOOD + '[[priority.sublayer]]\nid = "s"\nname = "S"\nflags = ["Bad Flag"]\n',
-         "sublayer[0] (s): 'flags' entries must be snake_case"),
-        (GOOD + '[priority.colocation]\ncomponents = ["x", "y"]\n',
-         "colocation: 'components' must name at least two"),
-        (GOOD + '[[priority.sublayer]]\nid = "s"\nname = "S"\nthemes = ["asb"]\n'
-         '[[priority.sublayer]]\nid = "t"\nname = "T"\nthemes = ["drugs"]\n'
-         '[priority.colocation]\ncomponents = ["s", "t"]\ntop_share = 2\n',
-         "'top_share' must be a number from 0.01 to 0.5"),
+        (
+            GOOD
+            + '[[priority.sublayer]]\nid = "s"\nname = "S"\nflags = ["Bad Flag"]\n',
+            "sublayer[0] (s): 'flags' entries must be snake_case",
+        ),
+        (
+            GOOD + '[priority.colocation]\ncomponents = ["x", "y"]\n',
+            "colocation: 'components' must name at least two",
+        ),
+        (
+            GOOD + '[[priority.sublayer]]\nid = "s"\nname = "S"\nthemes = ["asb"]\n'
+            '[[priority.sublayer]]\nid = "t"\nname = "T"\nthemes = ["drugs"]\n'
+            '[priority.colocation]\ncomponents = ["s", "t"]\ntop_share = 2\n',
+            "'top_share' must be a number from 0.01 to 0.5",
+        ),
         ("title = 1\n" + GOOD, "unknown field(s) title"),
     ],
-)  # fmt: skip
+)
 def test_a_bad_priorities_file_names_the_field(text: str, message: str) -> None:
     with pytest.raises(PrioritiesError) as caught:
         parse_priorities(_with(text), "my.toml")
@@ -109,8 +130,10 @@ def test_the_illustrative_weights_say_so() -> None:
 
 def test_a_bad_weights_file_names_the_field(tmp_path: Path) -> None:
     path = tmp_path / "w.toml"
-    path.write_text('name = "x"\nlabel = "X"\nsource = "s"\n[weights]\n'
-                    '"Robbery" = -1\n', encoding="utf-8")  # fmt: skip
+    path.write_text(
+        'name = "x"\nlabel = "X"\nsource = "s"\n[weights]\n"Robbery" = -1\n',
+        encoding="utf-8",
+    )
     with pytest.raises(PrioritiesError, match=r"w\.toml: weight of 'Robbery' must be"):
         load_weights(path)
     with pytest.raises(PrioritiesError, match="'label' must be a non-empty string"):
