@@ -17,6 +17,7 @@ from api.docs import install_docs
 from api.downloads import FileCache
 from api.errors import install_error_handlers
 from api.ogc import install_ogc
+from api.route_rules import RouteRules
 from api.routes import (
     areas,
     boundaries,
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         CachedLayerShortcut, cache=app.state.layers, store=app.state.store
     )
+    app.add_middleware(RouteRules, settings=settings)  # who may call what
     app.add_middleware(EdgeGuard, tiles=settings.tiles)  # outermost: every answer
 
     return app
