@@ -23,6 +23,7 @@ from api.shortcut import (
     layer_headers,
     not_modified,
 )
+from hotspots.analysis import cost
 from hotspots.analysis.registry import METHODS
 from hotspots.errors import EmptyInputError
 from hotspots.layers import LayerRequest
@@ -40,24 +41,34 @@ Method = StrEnum("Method", {name: name for name in METHODS})  # type: ignore[mis
 
 async def method_parameters(
     cell_size_m: Annotated[
-        float | None, Query(gt=0, description="Cell size, m")
+        float | None, Query(gt=0, le=cost.MAX_CELL_SIZE_M, description="Cell size, m")
     ] = None,
     bandwidth_m: Annotated[
-        float | None, Query(gt=0, description="KDE radius, m")
+        float | None,
+        Query(gt=0, le=cost.MAX_BANDWIDTH_M, description="KDE radius, m"),
     ] = None,
-    distance_m: Annotated[float | None, Query(gt=0, description="Gi* band, m")] = None,
+    distance_m: Annotated[
+        float | None, Query(gt=0, le=cost.MAX_DISTANCE_M, description="Gi* band, m")
+    ] = None,
     fdr: Annotated[
         bool | None, Query(description="Gi*: Benjamini-Hochberg bins")
     ] = None,
-    permutations: Annotated[int | None, Query(ge=0, le=9999)] = None,
-    seed: Annotated[int | None, Query()] = None,
-    eps_m: Annotated[float | None, Query(gt=0, description="DBSCAN radius, m")] = None,
-    min_samples: Annotated[int | None, Query(ge=1)] = None,
-    min_cluster_size: Annotated[int | None, Query(ge=2)] = None,
+    permutations: Annotated[int | None, Query(ge=0, le=cost.MAX_PERMUTATIONS)] = None,
+    seed: Annotated[int | None, Query(ge=0, le=cost.MAX_SEED)] = None,
+    eps_m: Annotated[
+        float | None, Query(gt=0, le=cost.MAX_EPS_M, description="DBSCAN radius, m")
+    ] = None,
+    min_samples: Annotated[int | None, Query(ge=1, le=cost.MAX_MIN_SAMPLES)] = None,
+    min_cluster_size: Annotated[
+        int | None, Query(ge=2, le=cost.MAX_MIN_SAMPLES)
+    ] = None,
     top_percent: Annotated[float | None, Query(gt=0, le=100)] = None,
     shape: Annotated[str | None, Query(description="grid: square or hex")] = None,
 ) -> dict[str, Any]:
     """The method parameters given in the query (others take the defaults).
+
+    Each is bounded by its declared maximum here; what they cost together is
+    checked by the method before it computes (hotspots/analysis/cost.py).
 
     ``async`` because it only reads its arguments: FastAPI then calls it on the
     event loop instead of sending it to the thread pool (one hop fewer a layer).

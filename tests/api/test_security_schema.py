@@ -104,7 +104,7 @@ def test_errors_are_declared_as_sent(sample_client: TestClient) -> None:
                 schema = invalid["content"]["application/json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/ErrorBody"}, path
     # The two bodies a 422 really is, both valid ErrorBody documents:
-    core = sample_client.get("/api/v1/layers/gistar", params={"seed": -1})
+    core = sample_client.get("/api/v1/layers/gistar", params={"distance_m": 30000})
     fastapi = sample_client.get("/api/v1/layers/gistar", params={"seed": "x"})
     assert isinstance(ErrorBody.model_validate(core.json()).detail, str)
     assert isinstance(ErrorBody.model_validate(fastapi.json()).detail, list)
