@@ -48,6 +48,7 @@ class _PremisesScript(MacroElement):
   var COLOURS = {pub: "#d95f02", club: "#7570b3", restaurant: "#1b9e77",
                  hotel: "#e7298a"};
   var CELL_PX = 48, CLUSTER_BELOW = 16;
+  var CHECKS = {{ "true" if this.checks else "false" }};
   function esc(s) {
     return String(s).replace(/[&<>"]/g, function (c) {
       return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; });
@@ -57,10 +58,12 @@ class _PremisesScript(MacroElement):
     var base = "/api/v1/premises/" + id;
     return "<b>" + esc(p.name) + "</b><br>" + esc(p.type) + " · " + esc(p.address)
       + "<br><i>No licence or hours in this register.</i><br>"
-      + '<a class="hs-check-link" target="_blank" href="' + base
+      + (CHECKS ? "" : "<i>Area checks are for licensing officers and "
+         + "analysts (a partner or analyst key).</i>")
+      + (!CHECKS ? "" : '<a class="hs-check-link" target="_blank" href="' + base
       + '/report?format=html">Area check (100 m, last 6 months)</a> · '
       + '<a target="_blank" href="' + base + '/report?format=pdf">PDF</a> · '
-      + '<a target="_blank" href="' + base + '/check">JSON</a>';
+      + '<a target="_blank" href="' + base + '/check">JSON</a>');
   }
   function draw() {
     group.clearLayers();
@@ -157,10 +160,11 @@ class _PremisesScript(MacroElement):
 {% endmacro %}"""
     )
 
-    def __init__(self, fmap: folium.Map) -> None:
+    def __init__(self, fmap: folium.Map, checks: bool) -> None:
         super().__init__()
         self._name = "PremisesLayer"
         self.map_name = fmap.get_name()
+        self.checks = checks
 
 
 def premises_search_html() -> str:
@@ -168,8 +172,12 @@ def premises_search_html() -> str:
     return _SEARCH_HTML
 
 
-def add_premises_layer(fmap: folium.Map) -> None:
-    """Add the premises layer to a map page (its search box is in the panel)."""
+def add_premises_layer(fmap: folium.Map, *, checks: bool = True) -> None:
+    """Add the premises layer to a map page (its search box is in the panel).
+
+    ``checks``: whether the page's role may open area checks (partner and up);
+    if not, a premises popup says who may instead of linking to a refusal.
+    """
     root = fmap.get_root()
     root.header.add_child(folium.Element(f"<style>{PREMISES_CSS}</style>"))
-    _PremisesScript(fmap).add_to(fmap)
+    _PremisesScript(fmap, checks).add_to(fmap)

@@ -12,6 +12,7 @@ The test suite walks every route of the app and checks the table names it.
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -19,13 +20,19 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from hotspots.access import Role
 from hotspots.settings import Settings
 
-__all__ = ["ROUTE_RULES", "RouteRules", "minimum_role"]
+__all__ = ["ROUTE_RULES", "RouteRules", "minimum_role", "rule_matches"]
 
-#: (path prefix, or exact path when it does not end in "/", minimum role); the
-#: first match wins, so narrower rules come first.
+#: (path, minimum role): a path ending in "/" is a prefix, "*" stands for one
+#: path segment, anything else is exact; the first match wins, so narrower
+#: rules come first.
 ROUTE_RULES: tuple[tuple[str, Role], ...] = (
     # The ingest history names the files the service read: analysts only.
     ("/api/v1/batches", Role.ANALYST),
+    # A premises check counts incidents within 100-200 m of one address, finer
+    # than any public cell: for licensing officers (partner keys) and analysts.
+    ("/api/v1/premises/*/check", Role.PARTNER),
+    ("/api/v1/premises/*/report", Role.PARTNER),
+    ("/api/v1/premises/rank", Role.PARTNER),
     # Aggregates filtered by the caller's role (layers, locations, areas, ...).
     ("/api/v1/", Role.PUBLIC),
     # OGC API - Features: collections listed and filtered by role; the
@@ -47,12 +54,20 @@ ROUTE_RULES: tuple[tuple[str, Role], ...] = (
 _RANK = {Role.PUBLIC: 0, Role.PARTNER: 1, Role.ANALYST: 2}
 
 
+def rule_matches(rule: str, path: str) -> bool:
+    """Whether ``rule`` (see :data:`ROUTE_RULES`) names ``path``."""
+    if rule.endswith("/") and rule != "/":
+        return path.startswith(rule)
+    if "*" in rule:
+        pattern = "[^/]+".join(re.escape(part) for part in rule.split("*"))
+        return re.fullmatch(pattern, path) is not None
+    return path == rule
+
+
 def minimum_role(path: str) -> Role | None:
     """The least trusted role that may call ``path``; None: no such route."""
     for rule, role in ROUTE_RULES:
-        if path == rule or (
-            rule.endswith("/") and rule != "/" and path.startswith(rule)
-        ):
+        if rule_matches(rule, path):
             return role
     return None
 

@@ -16,15 +16,16 @@ import pandas as pd
 import shapely
 
 from hotspots.access import SENSITIVE_FLAGS
+from hotspots.disclosure import shown_count
 from hotspots.premises.caveats import caveats_for
 from hotspots.premises.context import CheckContext, ward_of
 from hotspots.premises.stats import before_after, rate_ratio
 from hotspots.schema import DatePrecision
 
-__all__ = ["DAYS", "FEWER_THAN_5", "check_premises", "disclose", "within_radius"]
+__all__ = ["DAYS", "FEWER_THAN_5", "check_premises", "within_radius"]
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-FEWER_THAN_5 = "fewer than 5"
+FEWER_THAN_5 = "fewer than 5"  # a sensitive count below analyst (the rule's)
 SENSITIVE_LABELS = {
     "domestic_abuse": "Domestic abuse",
     "sexual_offence": "Sexual offences",
@@ -41,11 +42,6 @@ def within_radius(xy: np.ndarray, x: float, y: float, radius_m: float) -> np.nda
     """True for the points within ``radius_m`` metres of (x, y), the edge included."""
     d2 = (xy[:, 0] - x) ** 2 + (xy[:, 1] - y) ** 2
     return d2 <= radius_m * radius_m + _EPS_M2
-
-
-def disclose(count: int, analyst: bool) -> int | str:
-    """A sensitive count as shown: 1 to 4 become "fewer than 5" below analyst."""
-    return FEWER_THAN_5 if (not analyst and 1 <= count <= 4) else int(count)
 
 
 def _counts(values: pd.Series, name: str) -> list[dict[str, Any]]:
@@ -127,7 +123,9 @@ def _gistar(context: CheckContext, point: shapely.Point) -> dict[str, Any] | Non
         "bin": gi_bin,
         "z": round(float(cell.get("gistar_z", float("nan"))), 3),
         "p": float(cell.get("gistar_p", float("nan"))),
-        "cell_incidents": int(cell.get("n", 0)),
+        "cell_incidents": (
+            "withheld (a small count)" if pd.isna(cell.get("n")) else int(cell["n"])
+        ),
         "label": label,
     }
 
@@ -194,7 +192,6 @@ def check_premises(
     point = shapely.Point(x, y)
     mask = within_radius(context.xy, x, y, request.radius_m)
     inside = context.incidents.loc[mask]
-    analyst = context.policy.record_level
     circle_m2 = math.pi * request.radius_m**2
     city_m2 = float(context.city.geometry.area)
     total = len(inside)
@@ -221,7 +218,9 @@ def check_premises(
             "count": (
                 "not shown to this role"
                 if flag in context.policy.excluded_flags
-                else disclose(int(inside[flag].sum()), analyst)
+                else shown_count(
+                    int(inside[flag].sum()), context.policy.disclosure, sensitive=True
+                )
             ),
         }
         for flag in SENSITIVE_FLAGS

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
-from api.route_rules import ROUTE_RULES, minimum_role
+from api.route_rules import ROUTE_RULES, minimum_role, rule_matches
 from hotspots.access import Role
 from tests.api.conftest import ANALYST, PARTNER
 
@@ -33,10 +33,7 @@ def test_every_route_has_a_rule_and_every_rule_a_route(
     unruled = sorted(p for p in paths if minimum_role(p) is None)
     assert unruled == [], f"routes with no rule in api/route_rules.py: {unruled}"
     for rule, _ in ROUTE_RULES:
-        assert any(
-            p == rule or (rule.endswith("/") and rule != "/" and p.startswith(rule))
-            for p in paths
-        ), f"rule {rule!r} names no route"
+        assert any(rule_matches(rule, p) for p in paths), f"{rule!r} names no route"
 
 
 @pytest.mark.parametrize(
@@ -80,3 +77,14 @@ def test_a_path_with_no_rule_is_not_found(sample_client: TestClient) -> None:
 def test_public_routes_answer_without_a_key(sample_client: TestClient) -> None:
     for path in ("/api/v1/health", "/api/v1/boundaries/ward", "/ogc"):
         assert sample_client.get(path).status_code == 200, path
+
+
+def test_premises_checks_are_for_partners_and_analysts(
+    sample_client: TestClient,
+) -> None:
+    for path in ("/api/v1/premises/x/check", "/api/v1/premises/x/report"):
+        assert minimum_role(path) is Role.PARTNER
+        refused = sample_client.get(path)
+        assert refused.status_code == 403 and "partner" in refused.json()["detail"]
+    assert minimum_role("/api/v1/premises/layer") is Role.PUBLIC
+    assert minimum_role("/api/v1/premises/x/y/check") is Role.PUBLIC  # one segment

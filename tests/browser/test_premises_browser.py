@@ -35,9 +35,12 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def premises_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app on sample data with the sample premises register, tiles off."""
+    """The app on sample data with the sample premises register, tiles off, as
+    a licensing team runs it: callers without a key are partners."""
     path: Path = tmp_path_factory.mktemp("premises-browser") / "map.db"
-    settings = Settings(database_url=f"sqlite:///{path}", tiles="none")
+    settings = Settings(
+        database_url=f"sqlite:///{path}", tiles="none", default_role="partner"
+    )
     store = open_store(settings.store_url())
     ingest_paths([PORTSMOUTH_CSV, LOCAL_DIR], store)
     import_premises(
