@@ -214,17 +214,18 @@ def page_html(
     *,
     title: str,
     bar_text: str,
-    info: str,
+    controls: str,
+    shown: str,
     parameters: str,
     sources: str,
     premises: str = "",
 ) -> str:
     """The top bar and the panel (a drawer on narrow screens) around the map.
 
-    The panel's sections: what is shown and the controls (``info``), the
-    layers (Leaflet's control, moved in by the page script), the legend
-    (written by the page script from the layer it fetched), the method
-    parameters, the premises search and the data sources.
+    The panel, top to bottom: the controls, the legend (written by the page
+    script from the layer it fetched), what is shown (period, area, counts,
+    trust), the layers (Leaflet's control, moved in by the page script), the
+    method parameters, the premises search and the data sources.
     """
     return (
         '<header class="hs-bar" id="hs-bar">'
@@ -236,9 +237,11 @@ def page_html(
         '<div class="hs-drawer-head"><h1>' + escape(title) + "</h1>"
         '<button type="button" class="hs-close" id="hs-close" aria-label="Close panel">'
         "&times;</button></div>"
-        f'<section class="hs-info" id="hs-info">{info}</section>'
+        f'<section class="hs-info" id="hs-info">{controls}'
         '<details open id="hs-legend" class="hs-legend"><summary>Legend</summary>'
         '<div id="hs-legend-body"></div></details>'
+        '<details open id="hs-shown"><summary>What this map shows</summary>'
+        f"{shown}</details></section>"
         '<details open id="hs-layers-box"><summary>Layers</summary>'
         '<div id="hs-layers"></div></details>'
         f"{parameters}{premises}"

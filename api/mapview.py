@@ -222,17 +222,19 @@ def _panel(
     export: bool,
 ) -> str:
     layer = data.layers.get(view.method)
-    info = info_html(_summary(view, data))
     # The trust figure and the "what changed" link (api/map_change.py).
-    extras = info_extras(view.query(), layer, link=not export)
+    shown = info_html(_summary(view, data)) + info_extras(
+        view.query(), layer, link=not export
+    )
+    controls = ""
     if not export:
         wards = [(r.code, r.name) for r in data.wards.itertuples(index=False)]
         areas = [("city", data.study_name), *data.districts, *wards]
-        info = controls_html(view.query(), data.months, areas, data.methods) + info
+        controls = controls_html(view.query(), data.months, areas, data.methods)
     if view.notice:
-        info = (
+        controls = (
             f'<p class="hs-note" id="hs-notice" role="status">{escape(view.notice)}</p>'
-            + info
+            + controls
         )
     extra = [f"Basemap: {tiles[1]}"] if tiles is not None else []
     bar = " · ".join(
@@ -242,7 +244,8 @@ def _panel(
     return page_html(
         title=data.title,
         bar_text=bar,
-        info=info + extras,
+        controls=controls,
+        shown=shown,
         parameters=parameters_html(layer),
         sources=sources_html(data.sources, extra),
         premises="" if export else premises_search_html(),

@@ -125,7 +125,7 @@
     }
     var trust = params.trust || {};
     var told = trust.text || trust.note;
-    if (told) { note += " How far to trust it: " + told + "."; }
+    if (told) { note += ". How far to trust it: " + told + "."; }
     return {drawn: drawn, colour: colour, rows: rows, opacity: opacity, outline: outline,
             legend: {id: "legend-" + method, title: label, rows: legendRows, note: note}};
   }
@@ -200,6 +200,7 @@
       self.note("Could not load the hotspot layer: " + err.message);
     });
     map.on("moveend", function () { self.remember(); });
+    this.remember();  // the URL says what is shown from the start
     map.on("popupopen", function () {
       setTimeout(function () {  // a tap opens a tooltip too: keep only the popup
         map.eachLayer(function (l) {
@@ -355,8 +356,16 @@
       self.load(cfg.url + "?bbox=" + box).then(function (data) {
         if (box !== last) { return; }
         group.clearLayers();
+        var placed = [];  // label boxes in pixels: busiest streets first, no overlaps
         data.features.forEach(function (f) {
           var c = f.geometry.coordinates;
+          var pt = self.map.latLngToContainerPoint([c[1], c[0]]);
+          var half = f.properties.name.length * 3.2 + 4;
+          var box = [pt.x - half, pt.y - 9, pt.x + half, pt.y + 9];
+          if (placed.some(function (b) {
+            return box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3];
+          })) { return; }
+          placed.push(box);
           L.marker([c[1], c[0]], {interactive: false, keyboard: false,
             icon: L.divIcon({className: "hs-street-icon", iconSize: [0, 0],
               html: '<span class="hs-street">' + esc(f.properties.name) + "</span>"})
@@ -375,7 +384,7 @@
   hs.fit = function () {
     var cfg = this.cfg;
     if (cfg.view || !cfg.bounds) { return; }
-    this.map.fitBounds(cfg.bounds, {padding: [12, 12]});
+    this.map.fitBounds(cfg.bounds, {padding: [12, 12], animate: false});
   };
 
   /* The URL always says what is shown, including where the map is. */

@@ -2,13 +2,19 @@
 
 Checks what a person would see on a closed network with tiles off: the page loads
 with no console errors and no request leaving localhost, the layer control lists
-the layers, hotspot polygons are drawn as SVG paths, changing the theme redraws
-them, a cell's popup shows its z-score, and the exported file works from disk.
-A screenshot is saved to ``test-artifacts/map.png``.
+the layers, hotspot polygons (fetched from the API) are drawn as SVG paths,
+changing the theme redraws them, a cell's popup shows its z-score, and the
+exported file works from disk. Issue 12: at 390 x 844, 768 x 1024 and 1280 x 860
+every control is reachable and not covered, choosing a ward zooms to it and
+outlines it, tapping a cell opens its popup inside the map; street names appear
+at street zoom with no basemap; a local MBTiles archive is served and drawn.
+Screenshots go to ``test-artifacts/``.
 """
 
 from __future__ import annotations
 
+import io
+import sqlite3
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -95,8 +101,14 @@ def browser() -> Iterator[Any]:
 class Watched:
     """A page with its console errors and every request URL recorded."""
 
-    def __init__(self, browser: Any) -> None:
-        self.context = browser.new_context(viewport={"width": 1400, "height": 900})
+    def __init__(
+        self, browser: Any, width: int = 1400, height: int = 900, touch: bool = False
+    ) -> None:
+        self.context = browser.new_context(
+            viewport={"width": width, "height": height},
+            has_touch=touch,
+            is_mobile=touch,
+        )
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.requests: list[str] = []
@@ -110,8 +122,17 @@ class Watched:
             self.errors.append(f"console: {message.text}")
 
     def load(self, url: str) -> None:
+        """Open the map and wait until its hotspot layer (from the API) is drawn."""
         self.page.goto(url, wait_until="load")
+        self.page.wait_for_selector("body[data-hotspots]", state="attached")
         self.page.wait_for_selector(".leaflet-overlay-pane svg path")
+
+    def map_eval(self, script: str) -> Any:
+        """Evaluate ``script`` with ``map`` bound to the page's Leaflet map."""
+        return self.page.evaluate(
+            "() => { const map = window[document.querySelector('.folium-map').id];"
+            f" return ({script}); }}"
+        )
 
     def hot_paths(self) -> list[str]:
         """The ``d`` of every drawn path filled in a Gi* hot-spot colour."""
@@ -145,11 +166,11 @@ def test_map_page_in_headless_chromium(watched: Watched, base_url: str) -> None:
     labels = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
     labels = [label.strip() for label in labels]
     for name in (
-        "Getis-Ord Gi* hot and cold spots: All incidents",
-        "Kernel density (KDE): All incidents",
-        "Grid counts: All incidents",
+        "Hotspots: Getis-Ord Gi* hot and cold spots: All incidents",
+        "Incidents per location: All incidents",
         "Ward outlines and names",
         "LSOA outlines",
+        "Street names (police.uk locations)",
     ):
         assert name in labels, labels
     before = watched.hot_paths()
@@ -161,21 +182,25 @@ def test_map_page_in_headless_chromium(watched: Watched, base_url: str) -> None:
 
     with page.expect_navigation():
         page.select_option("#hs-theme", "violence")
+    page.wait_for_selector("body[data-hotspots]", state="attached")
     page.wait_for_selector(".leaflet-overlay-pane svg path")
     after = watched.hot_paths()
     assert after and set(after) != set(before), "theme change redraws the hotspots"
     assert "Getis-Ord Gi* hot and cold spots: Violence" in page.inner_text(
         ".leaflet-control-layers-overlays"
     )
+    assert "theme=violence" in page.url and "view=" in page.url  # the URL follows
     page.screenshot(path=str(ARTIFACTS / "map-violence.png"))
 
     assert watched.errors == []
     assert _leaving(watched.requests, base_url) == [], "no request leaves localhost"
     assert any(u.endswith("/assets/leaflet/leaflet.js") for u in watched.requests)
+    assert any("/api/v1/layers/gistar?" in u for u in watched.requests)
 
 
 def test_hotspot_popup_shows_z_p_and_ward(watched: Watched, base_url: str) -> None:
     watched.load(base_url + "/?theme=asb&method=gistar")
+    watched.page.wait_for_selector(".ward-label")  # wards loaded: cells get a ward
     cell = watched.page.locator(
         ".leaflet-overlay-pane svg path[fill='" + GISTAR_BINS[3][0] + "']"
     ).first
@@ -192,6 +217,7 @@ def test_kde_legend_and_export_link(
 ) -> None:
     page = watched.page
     watched.load(base_url + "/?theme=asb&method=kde")
+    page.wait_for_selector("#legend-kde")
     assert page.is_visible("#legend-kde")
     assert not page.is_visible("#legend-gistar")
     assert "per km²" in page.inner_text("#legend-kde")
@@ -224,7 +250,9 @@ def test_export_works_from_disk(
 def test_the_map_of_another_area(watched: Watched, gosport_url: str) -> None:
     watched.load(gosport_url + "/?method=gistar")
     page = watched.page
-    assert page.inner_text("#hs-info h1").startswith("Gosport crime and harm hotspots")
+    assert page.inner_text("#hs-drawer h1").startswith(
+        "Gosport crime and harm hotspots"
+    )
     assert "Gosport (whole area)" in page.inner_text("#hs-info")
     assert page.locator(".ward-label", has_text="Alverstoke").count() == 1
     assert page.locator(".ward-label", has_text="Charles Dickens").count() == 0
@@ -240,30 +268,251 @@ def test_the_map_of_another_area(watched: Watched, gosport_url: str) -> None:
     page.screenshot(path=str(ARTIFACTS / "map-gosport.png"))
     with page.expect_navigation():
         page.select_option("#hs-area", label="Alverstoke")
-    page.wait_for_selector(".leaflet-overlay-pane svg path")
+    page.wait_for_selector("body[data-hotspots]", state="attached")
     assert "Alverstoke" in page.inner_text("#hs-info")
+    assert page.inner_text(".hs-area-label") == "Alverstoke"
     page.screenshot(path=str(ARTIFACTS / "map-gosport-alverstoke.png"))
     assert watched.errors == []
     assert _leaving(watched.requests, gosport_url) == []
 
 
-@pytest.mark.parametrize("width,height", [(390, 844), (768, 1024), (1280, 860)])
-def test_map_fits_phone_tablet_and_laptop(
-    watched: Watched, base_url: str, width: int, height: int
-) -> None:
-    """The fit padding fits the screen: no NaN LatLng, a finite zoom (issue 12)."""
-    watched.page.set_viewport_size({"width": width, "height": height})
-    watched.load(base_url + "/?method=gistar")
+#: Every control a person uses: the panel's and Leaflet's own.
+CONTROLS = (
+    "#hs-drawer select, #hs-drawer .hs-button, #hs-drawer summary, "
+    "#hs-layers label, #hs-premises-q, #hs-change-link"
+)
+#: Reports, per element matched, its size and what is at its centre.
+_AT_CENTRE = """els => els.filter(e => e.offsetParent !== null).map(e => {
+  e.scrollIntoView({block: "center", inline: "nearest"});
+  const r = e.getBoundingClientRect();
+  const x = r.left + r.width / 2, y = r.top + r.height / 2;
+  const hit = document.elementFromPoint(x, y);
+  const label = e.closest("label");
+  const ok = !!hit && (hit === e || e.contains(hit) || (label && label.contains(hit)));
+  return {what: e.id || e.textContent.trim().slice(0, 30) || e.tagName,
+          w: r.width, h: r.height, ok: ok,
+          inside: x >= 0 && y >= 0 && x <= innerWidth && y <= innerHeight,
+          hit: hit ? (hit.id || hit.className || hit.tagName) : null};
+})"""
+
+
+def _assert_reachable(page: Any, selector: str) -> int:
+    """Each visible control matched is in the viewport, uncovered, >= 44 px tall."""
+    found = page.eval_on_selector_all(selector, _AT_CENTRE)
+    for control in found:
+        assert control["inside"] and control["ok"], control
+        assert control["h"] >= 44 and control["w"] >= 44, control
+    return len(found)
+
+
+def _offline_route(context: Any) -> list[str]:
+    """Abort every request not to 127.0.0.1 (or data:/blob:); those aborted."""
+    aborted: list[str] = []
+
+    def handle(route: Any) -> None:
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1:", "data:", "blob:")):
+            route.continue_()
+        else:
+            aborted.append(url)
+            route.abort()
+
+    context.route("**/*", handle)
+    return aborted
+
+
+def _tap_a_hot_cell(watched: Watched, touch: bool) -> dict[str, Any]:
+    """Tap (or click) the uncovered hot cell nearest the map's centre; the popup's
+    box and the map's, and whether the popup is uncovered at its centre."""
     page = watched.page
-    zoom = page.evaluate(
-        "() => window[document.querySelector('.folium-map').id].getZoom()"
+    point = page.eval_on_selector_all(
+        ".leaflet-overlay-pane svg path",
+        """(ps, hot) => {
+          const m = document.querySelector('.folium-map').getBoundingClientRect();
+          const cx = m.left + m.width / 2, cy = m.top + m.height / 2;
+          let best = null;
+          ps.filter(p => hot.includes(p.getAttribute('fill'))).forEach(p => {
+            const r = p.getBoundingClientRect();
+            const x = r.left + r.width / 2, y = r.top + r.height / 2;
+            if (document.elementFromPoint(x, y) !== p) { return; }
+            const d = Math.hypot(x - cx, y - cy);
+            if (!best || d < best.d) { best = {x: x, y: y, d: d}; }
+          });
+          return best;
+        }""",
+        sorted(HOT_FILLS),
     )
-    assert 8 <= zoom <= 19, zoom
-    assert len(watched.hot_paths()) > 10, "Gi* hot-spot cells are drawn"
+    assert point is not None, "a hot cell is on screen and uncovered"
+    if touch:
+        page.touchscreen.tap(point["x"], point["y"])
+    else:
+        page.mouse.click(point["x"], point["y"])
+    page.wait_for_selector(".leaflet-popup-content")
+    page.wait_for_timeout(400)  # autopan and fade-in
+    return page.evaluate(
+        """() => {
+          const p = document.querySelector('.leaflet-popup').getBoundingClientRect();
+          const m = document.querySelector('.folium-map').getBoundingClientRect();
+          const hit = document.elementFromPoint(p.left + p.width / 2,
+                                                p.top + p.height / 2);
+          return {popup: [p.left, p.top, p.right, p.bottom],
+                  map: [m.left, m.top, m.right, m.bottom],
+                  uncovered: !!hit && !!hit.closest('.leaflet-popup'),
+                  text: document.querySelector('.leaflet-popup-content').innerText};
+        }"""
+    )
+
+
+@pytest.mark.parametrize("width,height", [(390, 844), (768, 1024), (1280, 860)])
+def test_map_at_phone_tablet_and_laptop_sizes(
+    browser: Any, base_url: str, width: int, height: int
+) -> None:
+    """Issue 12: every control reachable and uncovered, a ward chosen is zoomed
+    to and outlined, a tapped cell's popup is inside the map; nothing leaves."""
+    touch = width < 1000
+    watched = Watched(browser, width, height, touch=touch)
+    aborted = _offline_route(watched.context)
+    page = watched.page
+    shots = ARTIFACTS / "sizes"
+    shots.mkdir(parents=True, exist_ok=True)
+    try:
+        watched.load(base_url + "/?method=gistar")
+        city_zoom = watched.map_eval("map.getZoom()")
+        assert 8 <= city_zoom <= 19, city_zoom  # no NaN LatLng, no infinite zoom
+        assert len(watched.hot_paths()) > 10, "Gi* hot-spot cells are drawn"
+        page.screenshot(path=str(shots / f"map-{width}x{height}.png"))
+        # Leaflet's zoom buttons, then the panel (a drawer on narrow screens).
+        assert _assert_reachable(page, ".leaflet-control-zoom a") == 2
+        if page.is_visible("#hs-menu"):
+            assert _assert_reachable(page, "#hs-menu") == 1
+            page.click("#hs-menu")
+            page.wait_for_timeout(300)  # the drawer slides in
+            page.screenshot(path=str(shots / f"drawer-{width}x{height}.png"))
+        assert _assert_reachable(page, CONTROLS) > 12
+        # Choosing a ward: the page reloads on it, zoomed in, outlined, labelled.
+        with page.expect_navigation():
+            page.select_option("#hs-area", label="Fratton")
+        page.wait_for_selector("body[data-hotspots]", state="attached")
+        page.wait_for_selector("path.hs-chosen-outline")
+        assert page.inner_text(".hs-area-label") == "Fratton"
+        page.wait_for_function("() => location.search.includes('view=')")
+        assert "area=E05" in page.url
+        zoom = watched.map_eval("map.getZoom()")
+        assert zoom > city_zoom + 1, (zoom, city_zoom)
+        outline = page.eval_on_selector(
+            "path.hs-chosen-outline",
+            "p => { const r = p.getBoundingClientRect(), m = document.querySelector("
+            "'.folium-map').getBoundingClientRect(); return [r.left - m.left, "
+            "r.top - m.top, m.right - r.right, m.bottom - r.bottom, r.width]; }",
+        )
+        assert min(outline[:4]) >= -2 and outline[4] > width / 4, outline
+        page.screenshot(path=str(shots / f"ward-{width}x{height}.png"))
+        box = _tap_a_hot_cell(watched, touch)
+        assert "Gi* z-score" in box["text"] and "p-value" in box["text"], box
+        px0, py0, px1, py1 = box["popup"]
+        mx0, my0, mx1, my1 = box["map"]
+        assert px0 >= mx0 and py0 >= my0 and px1 <= mx1 and py1 <= my1, box
+        assert box["uncovered"], box
+        page.screenshot(path=str(shots / f"popup-{width}x{height}.png"))
+        assert watched.errors == []
+        assert aborted == [], "no request tried to leave the machine"
+        assert _leaving(watched.requests, base_url) == []
+    finally:
+        watched.close()
+
+
+def test_street_names_at_street_zoom_without_a_basemap(
+    watched: Watched, base_url: str
+) -> None:
+    """Issue 12: no tiles, yet a street-level view names its streets."""
+    aborted = _offline_route(watched.context)
+    page = watched.page
+    watched.load(base_url + "/?method=grid&view=50.7925,-1.0895,17")
+    page.wait_for_selector("body[data-streets]", state="attached")
+    names = page.locator(".hs-street").all_inner_texts()
+    assert len(names) > 5 and all(names), names
+    assert not any(n.lower().startswith("on or near") for n in names)
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"map-{width}x{height}.png"))
-    assert watched.errors == []
-    assert _leaving(watched.requests, base_url) == [], "no request leaves localhost"
+    page.screenshot(path=str(ARTIFACTS / "map-street-names.png"))
+    watched.map_eval("map.setZoom(14, {animate: false})")
+    page.wait_for_timeout(500)
+    assert page.locator(".hs-street").count() == 0, "none at city zoom"
+    assert watched.errors == [] and aborted == []
+
+
+def _tile_png(z: int, x: int, y: int) -> bytes:
+    """A 256 px tile drawn with Pillow: a grid and its address, no download."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (256, 256), (236, 229, 214))
+    draw = ImageDraw.Draw(image)
+    for i in range(0, 256, 32):
+        draw.line([(i, 0), (i, 255)], fill=(200, 190, 170))
+        draw.line([(0, i), (255, i)], fill=(200, 190, 170))
+    draw.rectangle([0, 0, 255, 255], outline=(120, 110, 90))
+    draw.text((8, 8), f"{z}/{x}/{y}", fill=(60, 60, 60))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def tiles_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app with a small MBTiles archive (zoom 12-13 around Portsmouth)."""
+    folder = tmp_path_factory.mktemp("tiles")
+    archive = folder / "portsmouth.mbtiles"
+    db = sqlite3.connect(archive)
+    db.execute("CREATE TABLE metadata (name TEXT, value TEXT)")
+    db.execute(
+        "CREATE TABLE tiles (zoom_level INT, tile_column INT, tile_row INT, "
+        "tile_data BLOB)"
+    )
+    db.executemany(
+        "INSERT INTO metadata VALUES (?, ?)",
+        [("name", "test"), ("format", "png"), ("minzoom", "12"), ("maxzoom", "13"),
+         ("bounds", "-1.15,50.76,-1.00,50.87"),
+         ("attribution", "Test tiles drawn in the test")],
+    )  # fmt: skip
+    rows = []
+    for z, (x0, x1, y0, y1) in {12: (2034, 2036, 1373, 1376),
+                                13: (4068, 4074, 2746, 2753)}.items():  # fmt: skip
+        for x in range(x0, x1 + 1):
+            for y in range(y0, y1 + 1):
+                rows.append((z, x, (1 << z) - 1 - y, _tile_png(z, x, y)))
+    db.executemany("INSERT INTO tiles VALUES (?, ?, ?, ?)", rows)
+    db.commit()
+    db.close()
+    url = f"sqlite:///{folder / 'map.db'}"
+    ingest_paths([PORTSMOUTH_CSV], open_store(url))
+    yield from serve(Settings(database_url=url, tiles=str(archive)))
+
+
+def test_tiles_from_a_local_archive_are_served_and_drawn(
+    browser: Any, tiles_url: str
+) -> None:
+    watched = Watched(browser, 1280, 860)
+    aborted = _offline_route(watched.context)
+    page = watched.page
+    try:
+        watched.load(tiles_url + "/?method=grid&view=50.80,-1.08,13")
+        page.wait_for_selector("img.leaflet-tile-loaded")
+        page.wait_for_timeout(500)
+        tiles = page.eval_on_selector_all(
+            "img.leaflet-tile-loaded",
+            "ts => ts.map(t => [t.getAttribute('src'), t.naturalWidth])",
+        )
+        drawn = [src for src, w in tiles if w == 256]
+        assert len(drawn) >= 4, tiles
+        assert all(src.startswith("/tiles/13/") for src in drawn), drawn
+        assert "Test tiles drawn in the test" in page.inner_text(
+            ".leaflet-control-attribution"
+        )
+        assert page.locator(".hs-street").count() == 0  # the basemap names streets
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "map-local-tiles.png"))
+        assert watched.errors == [] and aborted == []
+    finally:
+        watched.close()
 
 
 def test_period_after_the_data_is_clamped_with_a_notice(
