@@ -10,6 +10,7 @@ import json
 import sqlite3
 import struct
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -109,8 +110,10 @@ def make_mbtiles(path: Path, tiles: dict[tuple[int, int, int], bytes]) -> Path:
         "CREATE TABLE tiles (zoom_level INT, tile_column INT, tile_row INT, "
         "tile_data BLOB)"
     )
-    meta = {"name": "test", "format": "png", "minzoom": "12", "maxzoom": "14",
-            "bounds": "-1.12,50.77,-1.02,50.86", "attribution": "Test streets"}  # fmt: skip
+    meta = {
+        "name": "test", "format": "png", "minzoom": "12", "maxzoom": "14",
+        "bounds": "-1.12,50.77,-1.02,50.86", "attribution": "Test streets",
+    }  # fmt: skip
     db.executemany("INSERT INTO metadata VALUES (?, ?)", meta.items())
     db.executemany(
         "INSERT INTO tiles VALUES (?, ?, ?, ?)",
@@ -171,7 +174,7 @@ TILES = {(13, 4071, 2768): _png((200, 30, 30)), (13, 4072, 2768): _png((30, 30, 
 
 
 @pytest.mark.parametrize("maker", [make_mbtiles, make_pmtiles])
-def test_archive_reader_flips_rows_and_finds_tiles(tmp_path: Path, maker) -> None:  # noqa: ANN001
+def test_archive_reader_flips_rows_and_finds_tiles(tmp_path: Path, maker: Any) -> None:
     path = maker(tmp_path / f"area.{maker.__name__[5:]}", TILES)
     archive = open_archive(path)
     for (z, x, y), body in TILES.items():
