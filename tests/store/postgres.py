@@ -92,8 +92,12 @@ def _debian_bin() -> Path | None:
 
 
 @contextmanager
-def _temporary_cluster(bin_dir: Path) -> Iterator[str]:
-    """initdb + pg_ctl start in a temp folder; yields the folder (its socket)."""
+def _temporary_cluster(bin_dir: Path, *, durable: bool = False) -> Iterator[str]:
+    """initdb + pg_ctl start in a temp folder; yields the folder (its socket).
+
+    Tests run with fsync off (nothing to keep); ``durable`` leaves PostgreSQL's
+    own settings, for benchmarks.
+    """
     folder = Path(tempfile.mkdtemp(prefix="hotspots-pg-"))
     as_root = os.geteuid() == 0
     prefix: list[str] = []
@@ -116,9 +120,10 @@ def _temporary_cluster(bin_dir: Path) -> Iterator[str]:
             "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")  # fmt: skip
         options = (
             f"-c listen_addresses='' -c unix_socket_directories='{folder}' "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
             "-c max_connections=200"
         )
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         run(str(bin_dir / "pg_ctl"), "start", "-w", "-D", str(data),
             "-l", str(log), "-o", options)  # fmt: skip
         try:
@@ -130,8 +135,9 @@ def _temporary_cluster(bin_dir: Path) -> Iterator[str]:
 
 
 @contextmanager
-def postgres_server() -> Iterator[PostgresServer]:
-    """A server for this test session (see the module's docstring), or skip."""
+def postgres_server(*, durable: bool = False) -> Iterator[PostgresServer]:
+    """A server for this test session (see the module's docstring), or skip;
+    ``durable``: a temporary cluster keeps fsync on (benchmarks)."""
     url = os.environ.get(URL_VARIABLE)
     if url:
         main, _, query = url.partition("?")
@@ -151,7 +157,7 @@ def postgres_server() -> Iterator[PostgresServer]:
         if os.environ.get("CI"):
             pytest.fail(reason + " (CI must run them; see .ci/run)")
         pytest.skip(reason)
-    with _temporary_cluster(bin_dir) as socket_dir:
+    with _temporary_cluster(bin_dir, durable=durable) as socket_dir:
         server = PostgresServer(
             f"postgresql://postgres@/postgres?host={socket_dir}",
             f"postgresql://postgres@/{{db}}?host={socket_dir}",
