@@ -150,7 +150,7 @@ def colocation_layer(
             "cell_size_m": size,
             "top_share": col.top_share,
             "min_components": col.min_components,
-            "cells": len(cells),
+            "cell_count": len(cells),
         },
         "components": used,
         "left_out": left_out,

@@ -227,7 +227,10 @@ def priority_figures(
             "flags": list(priority.match.flags),
         },
         "weighting": ctx.weights.describe() if ctx.weights else UNWEIGHTED,
-        "sources": {str(k): int(v) for k, v in now["source"].value_counts().items()},
+        "sources": {
+            str(name): _shown(len(part), ctx, bool(_sensitive(part).any()))
+            for name, part in now.groupby("source")
+        },
     }
     if period.compare_months:
         out["change"] = _change(
@@ -488,14 +491,14 @@ def _hotspots(
 
         wards = default_pack().boundaries("ward")
     rows = []
+    shown = frame[frame["month"].isin(window)]
     for rank, (_, cell) in enumerate(top.iterrows(), start=1):
         centre = cell.geometry.centroid
-        hit = wards[wards.contains(centre)]
         n = cell.get("n")
         rows.append(
             {
                 "rank": rank,
-                "ward": names.get(hit["code"].iloc[0], "") if len(hit) else "",
+                "ward": _cell_ward(cell.geometry, shown, wards, names),
                 "n_shown": "withheld" if n is None or pd.isna(n) else int(n),
                 "score": float(cell["score"]),
                 "score_name": score,
@@ -523,6 +526,21 @@ def _hotspots(
         "disclosure": layer["parameters"].get("disclosure"),
         "weighting": layer["parameters"].get("weighting"),
     }
+
+
+def _cell_ward(
+    cell: Any, frame: pd.DataFrame, wards: gpd.GeoDataFrame, names: dict[str, str]
+) -> str:
+    """The ward of a cell: most of its incidents' ward codes (the area rule),
+    else the ward nearest its middle (a cell on the coast)."""
+    x0, y0, x1, y1 = cell.bounds
+    e, n = frame["easting"], frame["northing"]
+    inside = frame[(e >= x0) & (e < x1) & (n >= y0) & (n < y1)]
+    codes = inside["ward_code"][inside["ward_code"].isin(names)]
+    if len(codes):
+        return names[str(codes.value_counts().index[0])]
+    distance = wards.distance(cell.centroid)
+    return names.get(str(wards.loc[distance.idxmin(), "code"]), "")
 
 
 def _patterns(city: Area, frame: pd.DataFrame, history: list[str]) -> dict[str, Any]:

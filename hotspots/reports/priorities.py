@@ -69,7 +69,7 @@ def _count(value: Any) -> str:
 def _sources(sources: Mapping[str, int]) -> str:
     if not sources:
         return "no incidents"
-    return ", ".join(f"{name} ({n:,})" for name, n in sources.items())
+    return ", ".join(f"{name} ({_count(n)})" for name, n in sources.items())
 
 
 def _selection(figures: Mapping[str, Any]) -> str:
@@ -169,10 +169,10 @@ def pack_json(pack: Mapping[str, Any]) -> str:
 def data_attribution(pack: Mapping[str, Any], area_attribution: list[str]) -> list[str]:
     """What the pack's data came from: each source's incidents, then the area
     pack's boundary and postcode attributions."""
-    sources: dict[str, int] = {}
+    sources: dict[str, int] = {}  # the source names, in any priority
     for f in pack["priorities"]:
-        for name, n in f["sources"].items():
-            sources[name] = sources.get(name, 0) + n
+        for name in f["sources"]:
+            sources[name] = 1
     out = []
     for name in sorted(sources):
         if name.startswith("police.uk"):

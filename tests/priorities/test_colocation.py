@@ -68,7 +68,7 @@ def test_colocation_equals_a_direct_computation(sample_store, sample_db) -> None
     )
     params = layer["parameters"]
     expected = _direct(
-        SQL(), params["cell_size_m"], params["cells"], params["top_share"]
+        SQL(), params["cell_size_m"], params["cell_count"], params["top_share"]
     )
     cells = layer["cells"]
     got = {
