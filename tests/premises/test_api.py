@@ -60,8 +60,11 @@ def test_check_and_disclosure_by_role(client: TestClient) -> None:
 
 
 def test_check_errors(client: TestClient) -> None:
-    assert client.get("/api/v1/premises/nope:1/check").status_code == 404
-    bad = client.get(f"/api/v1/premises/{WHITE_SWAN}/check", params={"radius_m": 20})
+    missing = client.get("/api/v1/premises/nope:1/check", headers=PARTNER)
+    assert missing.status_code == 404
+    bad = client.get(
+        f"/api/v1/premises/{WHITE_SWAN}/check", params={"radius_m": 20}, headers=PARTNER
+    )
     assert bad.status_code == 422
 
 
