@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from hotspots.errors import IngestError
 from hotspots.geocode import split_street_towns
 from hotspots.readers.mapping import ColumnMapping
 from hotspots.readers.raw import empty_raw, finish_raw, mark_error
-from hotspots.readers.text import to_utf8
+from hotspots.readers.text import MAX_FIELD_BYTES, to_utf8
 from hotspots.schema import FLAG_COLUMNS, DatePrecision
 
 __all__ = ["raw_from_table", "read_mapped_csv"]
@@ -47,16 +49,43 @@ def read_mapped_csv(
             keep_default_na=False,
             encoding="utf-8",
             skipinitialspace=True,
+            skip_blank_lines=False,  # dropped below, keeping row numbers
         )
     except (ValueError, UnicodeDecodeError) as exc:
         raise IngestError(f"{name}: cannot read as CSV: {exc}") from exc
-    return raw_from_table(table, mapping, name=name)
+    blank = _blank_rows(table)
+    rows = np.flatnonzero(~blank) + 2
+    kept = table[~blank] if blank.any() else table
+    has_nul = b"\x00" in data
+    return raw_from_table(kept, mapping, name=name, rows=rows, has_nul=has_nul)
+
+
+def _blank_rows(table: pd.DataFrame) -> NDArray[np.bool_]:
+    """Rows with no text in any column: a blank line or a row of only commas
+    (exports often end so) is no record. Stops at the first column in which
+    no row is blank, as in any file with none."""
+    blank = np.ones(len(table), dtype=bool)
+    for column in table.columns:
+        blank &= (table[column].fillna("").astype(str).str.strip() == "").to_numpy()
+        if not blank.any():
+            break
+    return blank
 
 
 def raw_from_table(
-    table: pd.DataFrame, mapping: ColumnMapping, *, name: str
+    table: pd.DataFrame,
+    mapping: ColumnMapping,
+    *,
+    name: str,
+    rows: NDArray[np.int64] | None = None,
+    has_nul: bool = True,
 ) -> pd.DataFrame:
-    """Turn a table of strings into raw records using ``mapping``."""
+    """Turn a table of strings into raw records using ``mapping``.
+
+    ``rows`` gives each row's number in the file (default: header = 1, then
+    one per row); ``has_nul=False`` says no value holds a NUL byte (the
+    caller found none in the file), sparing the search.
+    """
     missing = sorted(c for c in mapping.source_columns() if c not in table.columns)
     if missing:
         raise IngestError(
@@ -66,7 +95,10 @@ def raw_from_table(
     table = table.reset_index(drop=True).fillna("").astype(str)
     cols = mapping.columns
     raw = empty_raw(len(table))
+    if rows is not None:
+        raw["row"] = rows
     raw["source"] = mapping.source
+    table, unusable = _checked_fields(raw, table, mapping, has_nul=has_nul)
     for key, target in _DIRECT.items():
         if key in cols:
             raw[target] = table[cols[key]].str.strip()
@@ -85,7 +117,43 @@ def raw_from_table(
     empty_category = raw["category"].str.strip() == ""
     mark_error(raw, empty_category, cols["category"], "no category")
     raw["record_key"] = _record_keys(table, raw, mapping)
+    # A row rejected for a NUL or a huge field must not share a key with a
+    # clean row (its emptied value could make them equal and shift ordinals).
+    raw.loc[unusable, "record_key"] = "\x00" + raw.loc[unusable, "row"].astype(str)
     return finish_raw(raw)
+
+
+def _checked_fields(
+    raw: pd.DataFrame, table: pd.DataFrame, mapping: ColumnMapping, *, has_nul: bool
+) -> tuple[pd.DataFrame, NDArray[np.bool_]]:
+    """Reject rows whose mapped fields hold a NUL byte or more than
+    :data:`~hotspots.readers.text.MAX_FIELD_BYTES`; such values are emptied.
+
+    Returns the table and which rows were rejected here. As for police.uk, a
+    NUL is never text (a corrupt or binary export), so the row is refused.
+    """
+    unusable = np.zeros(len(table), dtype=bool)
+    for column in sorted(mapping.source_columns()):
+        values = table[column]
+        # A character is at most 4 bytes: only longer texts need encoding.
+        candidates = values[values.str.len() * 4 > MAX_FIELD_BYTES]
+        sizes = candidates.str.encode("utf-8").str.len()
+        long = values.index.isin(sizes.index[sizes > MAX_FIELD_BYTES])
+        nul = np.zeros(len(values), dtype=bool)
+        if has_nul:
+            nul = values.str.contains("\x00", regex=False).to_numpy()
+        reason = pd.Series("", index=values.index, dtype=object)
+        reason[long] = [_too_long(n) for n in sizes[sizes > MAX_FIELD_BYTES]]
+        mark_error(raw, long, column, reason)
+        mark_error(raw, nul, column, "field contains a NUL byte (\\x00)")
+        if long.any() or nul.any():
+            table = table.assign(**{column: values.where(~(long | nul), "")})
+        unusable |= long | nul
+    return table, unusable
+
+
+def _too_long(n_bytes: int) -> str:
+    return f"field is over the limit of {MAX_FIELD_BYTES:,} bytes: {n_bytes:,} bytes"
 
 
 def _street_and_town(

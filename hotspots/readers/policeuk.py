@@ -285,7 +285,7 @@ def _checked_fields(
         if long_rows.any():
             reason = pd.Series("", index=range(len(long_rows)), dtype=object)
             reason[long_rows] = [
-                f"field is {n:,} bytes, over the limit of {MAX_FIELD_BYTES:,}"
+                f"field is over the limit of {MAX_FIELD_BYTES:,} bytes: {n:,} bytes"
                 for n in sizes.to_numpy()[long_rows]
             ]
             errors.append((long_rows, name, reason))

@@ -252,7 +252,9 @@ def test_a_50_mb_field_rejects_its_row_only(tmp_path: Path, store: SQLiteStore) 
     assert (totals["read"], totals["stored"], totals["rejected"]) == (3, 2, 1)
     [reject] = store.rejects().to_dict("records")
     assert (reject["row"], reject["field"]) == (3, "Location")
-    assert reject["reason"] == "field is 50,000,000 bytes, over the limit of 65,536"
+    assert reject["reason"] == (
+        "field is over the limit of 65,536 bytes: 50,000,000 bytes"
+    )
     assert len(reject["record"]) < 1000  # the value is not kept
 
 
@@ -459,3 +461,58 @@ def test_a_zip_within_the_limits_is_ingested(
     report = ingest_paths([path], store)
     assert report.totals()["stored"] == 3
     assert report.skipped == [f"{path}!2017-02/2017-02-hampshire-outcomes.csv"]
+
+
+# -- the same checks on a mapped log --------------------------------------------
+
+
+def _log_with_ids(tmp_path: Path, body: str) -> Path:
+    csv = tmp_path / "log.csv"
+    csv.write_text("Ref,Date,Type,Lon,Lat\n" + body)
+    (tmp_path / "log.toml").write_text(
+        'source = "council"\n[columns]\nid = "Ref"\ndate = "Date"\n'
+        'category = "Type"\nlon = "Lon"\nlat = "Lat"\n'
+    )
+    return csv
+
+
+LOG_ROW = "A{n},2017-03-01,Street drinking,-1.0912,50.7974\n"
+
+
+def test_a_mapped_log_skips_blank_rows_keeping_row_numbers(
+    tmp_path: Path, store: SQLiteStore
+) -> None:
+    bad_date = LOG_ROW.format(n=3).replace("2017-03-01", "someday")
+    body = LOG_ROW.format(n=1) + "\n" + LOG_ROW.format(n=2) + ",,,,\n" + bad_date
+    totals = ingest_paths([_log_with_ids(tmp_path, body)], store).totals()
+    assert (totals["read"], totals["stored"], totals["rejected"]) == (3, 2, 1)
+    assert store.rejects()["row"].tolist() == [6]
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("Street\x00drinking", "field contains a NUL byte (\\x00)"),
+        ("é" * 40_000, "field is over the limit of 65,536 bytes: 80,000 bytes"),
+    ],
+)
+def test_a_mapped_log_rejects_a_nul_or_a_huge_field(
+    tmp_path: Path, store: SQLiteStore, value: str, reason: str
+) -> None:
+    body = LOG_ROW.format(n=1) + LOG_ROW.format(n=2).replace("Street drinking", value)
+    totals = ingest_paths([_log_with_ids(tmp_path, body)], store).totals()
+    assert (totals["stored"], totals["rejected"]) == (1, 1)
+    [reject] = store.rejects().to_dict("records")
+    assert (reject["row"], reject["field"], reject["reason"]) == (3, "Type", reason)
+    assert "\x00" not in reject["record"] and len(reject["record"]) < 1000
+
+
+def test_a_nul_in_a_geojson_property_rejects_the_feature(
+    tmp_path: Path, store: SQLiteStore
+) -> None:
+    bad = {**GOOD_FEATURE, "properties": {"id": "n", "date": "2017-05-06",
+                                          "category": "Ass\x00ault"}}  # fmt: skip
+    path = _geojson(tmp_path / "nul.geojson", [GOOD_FEATURE, bad])
+    totals = ingest_paths([path], store).totals()
+    assert (totals["stored"], totals["rejected"]) == (1, 1)
+    assert store.rejects()["field"].tolist() == ["category"]
