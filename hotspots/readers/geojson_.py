@@ -133,7 +133,10 @@ def _declares_bng(doc: dict[str, object]) -> bool:
     crs = doc.get("crs")
     if not isinstance(crs, dict):
         return False
-    crs_name = str((crs.get("properties") or {}).get("name", ""))
+    properties = crs.get("properties")
+    if not isinstance(properties, dict):
+        return False
+    crs_name = str(properties.get("name", ""))
     return any(crs_name.upper().endswith(n.upper()) for n in _BNG_NAMES)
 
 

@@ -74,6 +74,16 @@ def test_features_that_are_not_an_array_refuse_the_file(
     _cli_refuses(path, "'features' must be an array of Feature objects")
 
 
+def test_a_crs_without_a_properties_object_is_taken_as_wgs84(
+    tmp_path: Path, store: SQLiteStore
+) -> None:
+    path = tmp_path / "crs.geojson"
+    doc = {"type": "FeatureCollection", "crs": {"properties": [1]},
+           "features": [GOOD_FEATURE]}  # fmt: skip
+    path.write_text(json.dumps(doc))
+    assert ingest_paths([path], store).totals()["stored"] == 1
+
+
 def test_deeply_nested_json_refuses_the_file(
     tmp_path: Path, store: SQLiteStore, env_store: str
 ) -> None:
