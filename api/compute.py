@@ -97,7 +97,10 @@ class _Worker:
     def pids(self) -> list[int]:
         """Process ids of the worker (none before its first task)."""
         processes = self.pool._processes or {}  # no public way to get them
-        return [p for p in processes if p is not None]
+        try:
+            return [pid for pid in list(processes) if pid is not None]
+        except RuntimeError:  # changed while read (a signal handler can ask)
+            return []
 
     def kill(self) -> None:
         """Kill the process now (its computation is lost); safe in a signal handler."""
