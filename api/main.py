@@ -56,7 +56,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     computer = None
     if settings.compute_processes > 0:
         computer = ProcessComputer(
-            app.state.store.url,
+            settings.store_url(),  # store.url hides a PostgreSQL password
             settings.compute_processes,
             app.state.pack.folder,
             timeout_s=settings.compute_timeout_s,

@@ -520,9 +520,14 @@ def serve(
         load_sample_register()
     bind_host = host or settings.host
     bind_port = port or settings.port
+    # Bound to every interface (a container): 0.0.0.0 is no address to open;
+    # localhost is, here and through a published port.
+    every = bind_host in ("0.0.0.0", "::", "[::]")
+    shown = "localhost" if every else bind_host
     _out.print(
-        f"Store: {store.url}\nMap: http://{bind_host}:{bind_port}/\n"
-        f"API docs: http://{bind_host}:{bind_port}/docs"
+        f"Store: {store.url}\nMap: http://{shown}:{bind_port}/"
+        f"{' (listening on every interface)' if every else ''}\n"
+        f"API docs: http://{shown}:{bind_port}/docs"
     )
     uvicorn.run(
         create_app(settings),

@@ -60,7 +60,8 @@ def libpq_url(url: str) -> str:
 
 def display_url(url: str) -> str:
     """The URL without its password, for messages and ``store.url``."""
-    return re.sub(r"^([a-z+]+://[^:/@]*):[^@]*@", r"\1:***@", url)
+    url = re.sub(r"^([a-z+]+://[^:/@]*):[^@]*@", r"\1:***@", url)
+    return re.sub(r"([?&]password=)[^&]*", r"\1***", url)
 
 
 class PostGISStore:
@@ -72,11 +73,13 @@ class PostGISStore:
     """
 
     def __init__(self, url: str, *, pool_max: int = _POOL_MAX) -> None:
-        self.url = libpq_url(url)
-        self._shown = display_url(self.url)
+        conninfo = libpq_url(url)
+        #: The URL without its password: printed by the CLI, never a secret.
+        self.url = display_url(conninfo)
+        self._shown = self.url
         try:
             self._pool = ConnectionPool(
-                self.url,
+                conninfo,
                 min_size=1,
                 max_size=pool_max,
                 kwargs={"autocommit": True},
