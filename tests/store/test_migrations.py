@@ -152,3 +152,24 @@ def test_a_postgres_database_at_the_previous_revision_is_upgraded_with_data_kept
         indexes = {r[0] for r in found}
     assert {"incidents_by_ward_month", "incidents_geom"} <= indexes
     assert "already at revision" in _db(url, "upgrade")[1]  # idempotent
+
+
+def test_every_command_refuses_a_database_behind_naming_the_fix(
+    pg_server: PostgresServer,
+) -> None:
+    url = pg_server.new_database(schema=False)
+    upgrade(url, BASE_REVISION)
+    done = runner.invoke(app, ["batches"], env={"HOTSPOTS_DATABASE_URL": url})
+    assert done.exit_code == 2
+    assert f"schema revision {BASE_REVISION}" in done.output
+    assert "run `hotspots db upgrade`" in done.output
+
+
+def test_store_urls_shown_never_carry_the_password() -> None:
+    from hotspots.store.postgis import display_url
+
+    assert display_url("postgresql://ann:s3cr%40t@db:5432/hotspots") == (
+        "postgresql://ann:***@db:5432/hotspots"
+    )
+    assert display_url("postgresql://db/h?user=ann&password=s3cret&sslmode=require") \
+        == "postgresql://db/h?user=ann&password=***&sslmode=require"  # fmt: skip
