@@ -195,11 +195,26 @@ def _read_strings(data: bytes, name: str) -> _Parsed:
             "is not closed on that line (police.uk values never span lines), so "
             "the lines after it cannot be told apart; fix the quotes on that line"
         )
-    lines = np.arange(2, 2 + table.num_rows + len(invalid), dtype=np.int64)
-    lines = np.delete(lines, [int(row.number or 0) - 2 for row in invalid])
+    # Arrow numbers records (header = 1); a quoted value may hold newlines, so
+    # the line a record starts on is its number plus the newlines before it.
+    numbers = sorted(int(row.number or 0) for row in invalid)
+    records = np.arange(2, 2 + table.num_rows + len(invalid), dtype=np.int64)
+    records = np.delete(records, [number - 2 for number in numbers])
+    newlines_before = _newlines_before(data, table, len(invalid))
+    lines = records + newlines_before[:-1]
+    unparsed = [
+        (
+            int(row.number or 0)
+            + int(newlines_before[np.searchsorted(records, row.number or 0)]),
+            f"expected {row.expected_columns} fields, found {row.actual_columns} "
+            f"(unbalanced quotes or an unquoted comma?): {row.text[:80]!r}",
+        )
+        for row in sorted(invalid, key=lambda r: r.number or 0)
+        if row.text.strip(" \t\r,")
+    ]
     blank = None
-    for name in sorted(_ours(table), key=lambda c: c != "Month"):
-        empty = pc.equal(pc.utf8_trim_whitespace(table.column(name)), "")
+    for column_name in sorted(_ours(table), key=lambda c: c != "Month"):
+        empty = pc.equal(pc.utf8_trim_whitespace(table.column(column_name)), "")
         blank = empty if blank is None else pc.and_(blank, empty)
         if not pc.any(blank).as_py():  # no blank row: the usual case, decided
             break  # by the Month column alone
@@ -207,16 +222,20 @@ def _read_strings(data: bytes, name: str) -> _Parsed:
         keep = pc.invert(blank)
         table = table.filter(keep)
         lines = lines[keep.to_numpy(zero_copy_only=False)]
-    unparsed = [
-        (
-            int(row.number or 0),
-            f"expected {row.expected_columns} fields, found {row.actual_columns} "
-            f"(unbalanced quotes or an unquoted comma?): {row.text[:80]!r}",
-        )
-        for row in sorted(invalid, key=lambda r: r.number or 0)
-        if row.text.strip(" \t\r,")
-    ]
     return _Parsed(table, lines, unparsed)
+
+
+def _newlines_before(data: bytes, table: pa.Table, n_invalid: int) -> NDArray[np.int64]:
+    """Newlines inside the values of the first k rows, for k = 0 .. n: zeros
+    unless the file has more lines than records (a quoted value holding a
+    line break, which police.uk never writes but a re-saved file may)."""
+    n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    inside = np.zeros(table.num_rows, dtype=np.int64)
+    if n_lines > 1 + table.num_rows + n_invalid:
+        for name in _ours(table):
+            counts = pc.count_substring(table.column(name), "\n")
+            inside += counts.to_numpy(zero_copy_only=False).astype(np.int64)
+    return np.concatenate([[0], np.cumsum(inside)]).astype(np.int64)
 
 
 class _RowTooLong(Exception):

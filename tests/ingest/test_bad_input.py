@@ -526,3 +526,18 @@ def test_a_nul_in_a_geojson_property_rejects_the_feature(
     totals = ingest_paths([path], store).totals()
     assert (totals["stored"], totals["rejected"]) == (1, 1)
     assert store.rejects()["field"].tolist() == ["category"]
+
+
+def test_rows_after_a_value_with_a_line_break_keep_their_line_numbers(
+    tmp_path: Path, store: SQLiteStore
+) -> None:
+    """A re-saved file may quote a Context with a line break: it is read, and
+    the rows after it are numbered by the lines they are on."""
+    multi_line = ASB.replace(",,\n", ',,"a note\nover two lines"\n')
+    wide = ASB.replace("Guildhall Walk", "Guildhall, Walk")  # line 5
+    late = ASB.replace("2017-02", "2017-13")  # line 6
+    path = tmp_path / "resaved.csv"
+    path.write_text(HEADER + multi_line + ASB + wide + late)
+    totals = ingest_paths([path], store).totals()
+    assert (totals["read"], totals["stored"], totals["rejected"]) == (4, 2, 2)
+    assert store.rejects()["row"].tolist() == [5, 6]
