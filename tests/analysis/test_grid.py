@@ -137,3 +137,33 @@ def test_hotspot_share_is_share_in_top_cells(planted):
     k = int(np.ceil(0.01 * n.size))
     top = n >= n[k - 1]
     assert result.summary["hotspot_share"] == pytest.approx(n[top].sum() / n.sum())
+
+
+def _old_square_ids_and_boxes(grid):
+    """The construction before issue 14: one f-string and one box per cell."""
+    c = grid.cell_size_m
+    size = f"{c:.3f}".rstrip("0").rstrip(".")
+    rows, cols = np.nonzero(grid.mask)
+    ids, boxes = [], []
+    for r, q in zip(rows, cols, strict=True):
+        x0, y0 = (grid.i0 + q) * c, (grid.j0 + r) * c
+        x = f"{round(float(x0), 3) + 0.0:.3f}".rstrip("0").rstrip(".")
+        y = f"{round(float(y0), 3) + 0.0:.3f}".rstrip("0").rstrip(".")
+        ids.append(f"sq{size}_{x}_{y}")
+        boxes.append(shapely.box(x0, y0, (grid.i0 + q + 1) * c, (grid.j0 + r + 1) * c))
+    return ids, boxes
+
+
+@pytest.mark.parametrize("cell", [100.0, 37.5, 0.125])
+def test_vectorised_ids_and_geometries_equal_the_old_ones(cell, square_area):
+    area = shapely.Point(463000.0, 100000.0).buffer(40 * cell)
+    for target in (area, (-3 * cell, -2 * cell, 17.3 * cell, 11.9 * cell)):
+        grid = make_grid(target, cell)
+        ids, boxes = _old_square_ids_and_boxes(grid)
+        got = grid.cell_ids()
+        assert str(got.dtype) == "str"
+        assert got.tolist() == ids
+        assert (
+            shapely.to_wkb(grid.geometries()).tolist()
+            == shapely.to_wkb(np.array(boxes)).tolist()
+        )
