@@ -57,6 +57,11 @@ def list_priorities(pack: PackDep) -> dict[str, Any]:
     }
 
 
+#: Packs built lately, by everything they depend on (a pack takes seconds).
+_BUILT: dict[tuple[object, ...], tuple[dict[str, Any], str]] = {}
+_BUILT_MAX = 8
+
+
 def _build(
     store: Any,
     pack: Any,
@@ -69,8 +74,20 @@ def _build(
     from hotspots.priorities.weights import load_weights
     from hotspots.reports.priorities import make_priorities_report
 
+    key = (
+        store.url,
+        store.data_version(),
+        pack.name,
+        policy.role.value,
+        month_from,
+        month_to,
+        weights,
+        tuple(only or ()),
+    )
+    if key in _BUILT:
+        return _BUILT[key]
     try:
-        return make_priorities_report(
+        built = make_priorities_report(
             store,
             pack,
             month_from=month_from,
@@ -86,6 +103,10 @@ def _build(
         ) from exc
     except HotspotError as exc:
         raise HTTPException(422, str(exc)) from exc
+    if len(_BUILT) >= _BUILT_MAX:  # the oldest goes
+        _BUILT.pop(next(iter(_BUILT)), None)
+    _BUILT[key] = built
+    return built
 
 
 @router.get("/report", response_model=None)
