@@ -24,12 +24,14 @@ from api.assets import folium_css, folium_js
 from api.mappanels import THEME_LABELS, LegendEntry
 from hotspots.areas import Area
 from hotspots.crs import BNG
+from hotspots.errors import InvalidParameterError
 from hotspots.temporal import CLASS_TEXT
 
 __all__ = [
     "CHANGE_COLOURS",
     "CLASS_COLOURS",
     "build_change_map",
+    "change_periods",
     "default_map_query",
     "info_extras",
     "sparkline_svg",
@@ -112,6 +114,34 @@ def default_map_query(
         n = min(choice.recipe.window_months, len(months))
         out["month_from"] = months[-n]
     return out
+
+
+def change_periods(
+    months: Sequence[str], month_from: str | None, month_to: str | None
+) -> tuple[tuple[tuple[str, str], tuple[str, str]] | None, str]:
+    """ "This period" (asked, clamped to the data as on the map) and the one before
+    it, as long, and a notice when they are not as asked; None: the default
+    (the latest quarter against the one before).
+    """
+    from api.mapdata import clamp_period  # api.mapdata imports this module
+
+    if not month_from and not month_to:
+        return None, ""
+    start, end, notice = clamp_period(months, month_from, month_to)
+    if len(months) < 2 or start is None or end is None:
+        raise InvalidParameterError("a change needs at least two months of data")
+    after = [m for m in months if start <= m <= end]
+    why = notice.split(": showing")[0] if notice else ""
+    if after[0] == months[0]:  # nothing before it to compare with
+        after = after[1:] or [months[1]]
+        why = why or f"No data before {months[0]} to compare with"
+    before = [m for m in months if m < after[0]][-len(after) :]
+    periods = ((before[0], before[-1]), (after[0], after[-1]))
+    if not why:
+        return periods, ""
+    return periods, (
+        f"{why}: showing {after[0]} to {after[-1]} against {before[0]} to {before[-1]}"
+    )
 
 
 def sparkline_svg(counts: Sequence[int], width: int = 84, height: int = 18) -> str:
@@ -259,8 +289,10 @@ def build_change_map(
     wards: gpd.GeoDataFrame,
     centre: tuple[float, float],
     query: Mapping[str, str],
+    notice: str = "",
 ) -> folium.Map:
-    """The "what changed" page for an area: classes, change, ward sparklines."""
+    """The "what changed" page for an area: classes, change, ward sparklines;
+    ``notice`` says why the period shown is not the one asked for."""
     fmap = folium.Map(location=centre, zoom_start=12, tiles=None, control_scale=True,
                       max_zoom=19, zoom_snap=0.25)  # fmt: skip
     fmap.default_js, fmap.default_css = folium_js(), folium_css()
@@ -304,7 +336,14 @@ def build_change_map(
         f'<link rel="icon" href="data:,"><style>{CSS}</style>'))  # fmt: skip
     html = (
         f'<div class="hs-panel hs-info" id="hs-info">'
-        f"{_info(title, theme, area, areas, query)}</div>"
+        f"{_info(title, theme, area, areas, query)}"
+        + (
+            f'<p id="hs-notice" role="status" style="color:#8a3b00;margin:4px 0">'
+            f"{escape(notice)}</p>"
+            if notice
+            else ""
+        )
+        + "</div>"
         f'<div class="hs-panel hs-legend" id="hs-legend">{_legend(shown, change)}</div>'
         f'<div class="hs-panel hs-wards" id="hs-wards">'
         f"{_wards_html(change, trends, area)}</div>"

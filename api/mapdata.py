@@ -36,7 +36,7 @@ from hotspots.schema import FLAG_COLUMNS
 from hotspots.store import IncidentQuery, IncidentStore
 from hotspots.themes import parse_theme
 
-__all__ = ["gather_map_data", "resolve_view"]
+__all__ = ["clamp_period", "gather_map_data", "resolve_view"]
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _POLICE_UK = (
@@ -110,6 +110,20 @@ def _period(
     else:
         why = f"No data for {_span(_shift(shown[1], 1), asked[1])}"
     return (*shown, f"{why}: showing {shown[0]} to {shown[1]}")
+
+
+def clamp_period(
+    months: Sequence[str], month_from: str | None, month_to: str | None
+) -> tuple[str | None, str | None, str]:
+    """The period shown for one asked (both ends stored months) and why it differs.
+
+    The map's rule, shared by the "what changed" page: a malformed month is an
+    :class:`InvalidParameterError`; a period past the data is clamped to it.
+    """
+    for value in (month_from, month_to):
+        if value and not _MONTH.match(value):
+            raise InvalidParameterError(f"month {value!r} must be YYYY-MM")
+    return _period(months, month_from, month_to)
 
 
 def _shift(month: str, n: int) -> str:

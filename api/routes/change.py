@@ -10,13 +10,14 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import PackDep, PolicyDep, SettingsDep, StoreDep
-from api.map_change import build_change_map
+from api.errors import error_page
+from api.map_change import build_change_map, change_periods
 from api.memo import memo_of
 from api.query import MonthQuery
 from hotspots.access import parse_role, policy_for
 from hotspots.areas import resolve_area
 from hotspots.change_layers import change_layer, emerging_layer, ward_trends
-from hotspots.errors import EmptyInputError
+from hotspots.errors import EmptyInputError, HotspotError
 from hotspots.schema import Theme
 from hotspots.themes import parse_theme
 
@@ -142,29 +143,53 @@ def change_page(
     settings: SettingsDep,
     theme: Annotated[str | None, Query(description="'all' or a theme")] = None,
     area: Annotated[str | None, Query(description="'city' or a ward")] = None,
+    month_from: Annotated[
+        str | None, Query(alias="from", description="First month of 'this period'")
+    ] = None,
+    month_to: Annotated[
+        str | None, Query(alias="to", description="Last month of 'this period'")
+    ] = None,
 ) -> HTMLResponse:
-    """What changed in an area: emerging hot spot classes, this quarter against
-    the last, and each ward's monthly trend."""
+    """What changed in an area: emerging hot spot classes, this period (default
+    the latest quarter) against the one before, and each ward's monthly trend.
+    A period outside the data is clamped to it with a notice, as on the map; a
+    bad theme, area or month answers an HTML page saying why."""
+    try:
+        return _change_page(
+            request, store, pack, settings, theme, area, month_from, month_to
+        )
+    except HotspotError as exc:
+        return error_page(exc)
+
+
+def _change_page(
+    request: Request, store: Any, pack: Any, settings: Any, theme: str | None,
+    area: str | None, month_from: str | None, month_to: str | None,
+) -> HTMLResponse:  # fmt: skip
     chosen = resolve_area(area, pack)
-    policy = policy_for(parse_role(settings.default_role))  # the page has no key
-    flags, rule = policy.excluded_flags, policy.disclosure
+    flags = policy_for(parse_role(settings.default_role)).excluded_flags
     name = None if theme in (None, "", "all") else parse_theme(theme).value
+    periods, notice = change_periods(store.months(), month_from, month_to)
     memo = memo_of(request.app.state)
     version = store.data_version()
-    args = {"theme": name, "periods": None, "fdr": 0.05, "study_area": None,
-            "flags": flags, "disclosure": repr(rule)}  # fmt: skip
+    args = {"theme": name, "periods": periods, "fdr": 0.05, "study_area": None,
+            "flags": flags}  # fmt: skip
+    before, after = periods or (None, None)
+    last = after[1] if after else None
+    months = store.months()
+    if last is not None and len(months) >= 3:  # emerging needs three months
+        last = max(last, months[2])
     try:
         change = memo.get("change", args, version, lambda: change_layer(
-            store, theme=name, pack=pack, excluded_flags=flags,
-            disclosure=rule))  # fmt: skip
+            store, theme=name, pack=pack, excluded_flags=flags, before=before,
+            after=after))  # fmt: skip
         emerging = memo.get(
             "emerging",
-            {"theme": name, "from": None, "to": None, "scheme": "ehsa", "lag": 1,
-             "alpha": 0.05, "unit": "month", "flags": flags,
-             "disclosure": repr(rule)},
+            {"theme": name, "from": None, "to": last, "scheme": "ehsa", "lag": 1,
+             "alpha": 0.05, "unit": "month", "flags": flags},
             version,
             lambda: emerging_layer(store, theme=name, pack=pack, excluded_flags=flags,
-                                   disclosure=rule),
+                                   month_to=last),
         )  # fmt: skip
     except EmptyInputError as exc:
         return HTMLResponse(f"<p>Nothing to show: {exc}.</p>")
@@ -179,6 +204,6 @@ def change_page(
         title=title, theme=name or "all", area=chosen, areas=areas, change=change,
         emerging=emerging, trends=trends, wards=wards,
         centre=pack.map_center or (50.8, -1.08),
-        query={"theme": name or "all", "area": area or "city"},
+        query={"theme": name or "all", "area": area or "city"}, notice=notice,
     )  # fmt: skip
     return HTMLResponse(fmap.get_root().render())

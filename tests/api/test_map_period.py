@@ -107,3 +107,50 @@ def test_api_errors_stay_json(sample_client: TestClient) -> None:
     response = sample_client.get("/api/v1/layers/kde", params={"theme": "burglary"})
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/json")
+
+
+@pytest.mark.parametrize(
+    "query,notice",
+    [
+        (
+            {"from": "2019-01"},
+            "No data after 2017-07: showing 2017-05 to 2017-07 against "
+            "2017-02 to 2017-04",
+        ),
+        (
+            {"from": "2017-02", "to": "2017-03"},
+            "No data before 2017-02 to compare with: showing 2017-03 to 2017-03 "
+            "against 2017-02 to 2017-02",
+        ),
+        ({"from": "2017-06", "to": "2017-07"}, ""),
+    ],
+)
+def test_change_page_clamps_its_period_with_a_notice(
+    sample_client: TestClient, query: dict[str, str], notice: str
+) -> None:
+    page = sample_client.get("/change", params={"theme": "asb", **query})
+    assert page.status_code == 200
+    if notice:
+        assert f'role="status" style="color:#8a3b00;margin:4px 0">{notice}<' in (
+            page.text
+        )
+    else:
+        assert 'id="hs-notice"' not in page.text
+        assert "Change: 2017-06 to 2017-07 against 2017-04 to 2017-05" in page.text
+
+
+@pytest.mark.parametrize(
+    "query,message",
+    [
+        ({"theme": "burglary"}, "unknown theme"),
+        ({"to": "2017-13"}, "must be YYYY-MM"),
+        ({"area": "Atlantis"}, "Atlantis"),
+    ],
+)
+def test_bad_change_urls_answer_an_html_page(
+    sample_client: TestClient, query: dict[str, str], message: str
+) -> None:
+    page = sample_client.get("/change", params=query)
+    assert page.status_code == 422, page.text[:200]
+    assert page.headers["content-type"].startswith("text/html")
+    assert message in page.text and 'href="/"' in page.text

@@ -124,7 +124,9 @@ class Watched:
     def load(self, url: str) -> None:
         """Open the map and wait until its hotspot layer (from the API) is drawn."""
         self.page.goto(url, wait_until="load")
-        self.page.wait_for_selector("body[data-hotspots]", state="attached")
+        self.page.wait_for_function(  # the main map; other pages draw at once
+            "() => !window.HS || document.body.dataset.hotspots !== undefined"
+        )
         self.page.wait_for_selector(".leaflet-overlay-pane svg path")
 
     def map_eval(self, script: str) -> Any:
@@ -616,3 +618,29 @@ def test_incident_point_opens_a_popup_on_tap(watched: Watched, base_url: str) ->
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "map-incident-popup.png"))
     assert watched.errors == []
+
+
+def test_print_view_for_briefings(browser: Any, base_url: str) -> None:
+    """Issue 12: ?print=1 is the map large, then legend, period, sources and
+    parameters, and no controls."""
+    watched = Watched(browser, 1280, 860)
+    page = watched.page
+    try:
+        watched.load(base_url + "/?method=gistar&theme=asb&print=1")
+        page.wait_for_selector("#legend-gistar")
+        for hidden in ("#hs-controls", ".leaflet-control-zoom", "#hs-menu",
+                       "#hs-layers-box", "#hs-premises-search"):  # fmt: skip
+            assert not page.is_visible(hidden), hidden
+        for shown in ("#legend-gistar", "#hs-summary", "#hs-sources p",
+                      ".hs-params"):  # fmt: skip
+            assert page.locator(shown).first.is_visible(), shown
+        assert "2017-05 to 2017-07" in page.inner_text("#hs-summary")
+        box = page.locator(".folium-map").bounding_box()
+        assert box is not None and box["width"] >= 1200 and box["height"] > 500
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "map-print.png"), full_page=True)
+        page.emulate_media(media="print")
+        assert not page.is_visible(".leaflet-control-zoom")
+        assert watched.errors == []
+    finally:
+        watched.close()
