@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.assets import mount_assets
 from api.cache import LayerCache
-from api.compute import ProcessComputer, layer_body
+from api.compute import CancelOnDisconnect, ProcessComputer, layer_body
 from api.docs import install_docs
 from api.downloads import FileCache
 from api.errors import install_error_handlers
@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_ogc(app)
     mount_assets(app)
     install_docs(app)
+    app.add_middleware(CancelOnDisconnect)  # a computation ends with its client
     app.add_middleware(
         CachedLayerShortcut, cache=app.state.layers, store=app.state.store
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -113,25 +114,8 @@ LONG_LAYER = {"cell_size_m": 50, "distance_m": 340, "permutations": 999, "seed":
 def test_sigterm_stops_the_server_while_a_worker_computes(
     sample_url: str, tmp_path: Path
 ) -> None:
-    port = free_port()
-    env = {
-        **os.environ,
-        "HOTSPOTS_DATABASE_URL": sample_url,
-        "HOTSPOTS_DATA_DIR": str(tmp_path),
-        "HOTSPOTS_COMPUTE_PROCESSES": "1",
-        "HOTSPOTS_COMPUTE_TIMEOUT_S": "600",
-        "HOTSPOTS_API_KEYS": "analyst-key=analyst",
-    }
-    hotspots = Path(sys.executable).with_name("hotspots")
-    server = subprocess.Popen(
-        [str(hotspots), "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server, base = _start_server(sample_url, tmp_path)
     try:
-        _wait_for(f"{base}/api/v1/health", server)
         workers = _workers_of(server.pid)
         assert workers, "the layer worker was started"
         answers: list[int | str] = []
@@ -148,13 +132,69 @@ def test_sigterm_stops_the_server_while_a_worker_computes(
         stopped_in = time.monotonic() - started
         asking.join(timeout=20)
     finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
+        _stop(server)
     assert stopped_in < 20
     assert answers and answers[0] != 200, answers  # stopped, not finished
     for pid in workers:
         assert _ended(pid), f"worker {pid} outlived the server"
+
+
+def test_a_client_that_disconnects_frees_its_worker(
+    sample_url: str, tmp_path: Path
+) -> None:
+    server, base = _start_server(sample_url, tmp_path)
+    try:
+        workers = _workers_of(server.pid)
+        port = int(base.rsplit(":", 1)[1])
+        query = urllib.parse.urlencode(LONG_LAYER)
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            client.sendall(
+                f"GET /api/v1/layers/gistar?{query} HTTP/1.1\r\n"
+                f"Host: 127.0.0.1\r\nX-API-Key: {ANALYST['X-API-Key']}\r\n\r\n".encode()
+            )
+            assert _busy(workers[0]), "the worker started computing"
+        # The client is gone: its worker is killed (before: it computed on for
+        # tens of seconds, and the next layer waited for it).
+        assert _ended(workers[0]), "the worker kept computing for nobody"
+        replacement = _workers_of(server.pid)
+        assert replacement and workers[0] not in replacement
+        with urllib.request.urlopen(f"{base}/api/v1/layers/grid", timeout=60) as ok:
+            assert ok.status == 200
+    finally:
+        _stop(server)
+
+
+def _start_server(url: str, folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """``hotspots serve`` on the store at ``url`` with one layer worker."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "HOTSPOTS_DATABASE_URL": url,
+        "HOTSPOTS_DATA_DIR": str(folder),
+        "HOTSPOTS_COMPUTE_PROCESSES": "1",
+        "HOTSPOTS_COMPUTE_TIMEOUT_S": "600",
+        "HOTSPOTS_API_KEYS": "analyst-key=analyst",
+    }
+    hotspots = Path(sys.executable).with_name("hotspots")
+    server = subprocess.Popen(
+        [str(hotspots), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(f"{base}/api/v1/health", server)
+    except BaseException:
+        _stop(server)
+        raise
+    return server, base
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is None:
+        server.kill()
+        server.wait()
 
 
 def _ask(url: str, answers: list[int | str]) -> None:
