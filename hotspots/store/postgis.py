@@ -77,23 +77,20 @@ class PostGISStore:
         #: The URL without its password: printed by the CLI, never a secret.
         self.url = display_url(conninfo)
         self._shown = self.url
-        try:
-            self._pool = ConnectionPool(
-                conninfo,
-                min_size=1,
-                max_size=pool_max,
-                kwargs={"autocommit": True},
-                open=True,
-                name="hotspots",
-            )
-            self._pool.wait(timeout=30)
-        except (psycopg.Error, Exception) as exc:
+        try:  # one plain connection first: a bad URL fails now, saying why
+            with psycopg.connect(conninfo, connect_timeout=15) as probe:
+                revision = _revision(probe)
+        except psycopg.Error as exc:
             raise StoreError(f"cannot connect to {self._shown}: {exc}") from exc
-        try:
-            require_head(self.revision(), self._shown)
-        except BaseException:
-            self._pool.close()
-            raise
+        require_head(revision, self._shown)
+        self._pool = ConnectionPool(
+            conninfo,
+            min_size=1,
+            max_size=pool_max,
+            kwargs={"autocommit": True},
+            open=True,
+            name="hotspots",
+        )
 
     def __repr__(self) -> str:
         return f"PostGISStore({self._shown!r})"
@@ -101,13 +98,7 @@ class PostGISStore:
     def revision(self) -> str | None:
         """The schema revision recorded in the database (None: no schema)."""
         with self._pool.connection() as conn:
-            exists = conn.execute(
-                "SELECT to_regclass('alembic_version') IS NOT NULL"
-            ).fetchone()
-            if not exists or not exists[0]:
-                return None
-            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-        return None if row is None else str(row[0])
+            return _revision(conn)
 
     def _rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         try:
@@ -250,6 +241,16 @@ class PostGISStore:
     def close(self) -> None:
         """Close the pool's connections."""
         self._pool.close()
+
+
+def _revision(conn: psycopg.Connection) -> str | None:
+    """The revision in ``alembic_version``, or None when there is no schema."""
+    exists = conn.execute("SELECT to_regclass('alembic_version') IS NOT NULL")
+    found = exists.fetchone()
+    if not found or not found[0]:
+        return None
+    row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    return None if row is None else str(row[0])
 
 
 def _flags_as_bool(frame: pd.DataFrame) -> pd.DataFrame:

@@ -173,3 +173,14 @@ def test_store_urls_shown_never_carry_the_password() -> None:
     )
     assert display_url("postgresql://db/h?user=ann&password=s3cret&sslmode=require") \
         == "postgresql://db/h?user=ann&password=***&sslmode=require"  # fmt: skip
+
+
+def test_a_server_that_cannot_be_reached_is_named_at_once() -> None:
+    from hotspots.errors import StoreError
+    from tests.live_server import free_port
+
+    url = f"postgresql://nobody:pw@127.0.0.1:{free_port()}/nothing"
+    with pytest.raises(
+        StoreError, match=r"cannot connect to postgresql://nobody:\*\*\*@"
+    ):
+        open_store(url)
