@@ -43,6 +43,11 @@ MEDIA_TYPES: dict[str, dict[str, dict[str, Any]]] = {
         "application/pdf": _BINARY,
         "text/csv": _TEXT,
     },
+    "/api/v1/priorities/report": {
+        "text/html": _TEXT,
+        "application/pdf": _BINARY,
+        "application/json": _JSON,
+    },
     "/api/v1/evaluation": {
         "application/json": _JSON,
         "text/csv": _TEXT,

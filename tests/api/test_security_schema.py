@@ -21,6 +21,7 @@ PATH_VALUES = {
     "name": "ward",
     "code": "city",
     "premises_id": "1",
+    "priority_id": "no-such-priority",
     "collection_id": "incidents",
     "feature_id": "no-such-feature",
     "z": "0",
