@@ -73,6 +73,7 @@ def browser() -> Iterator[Any]:
         ("/?theme=asb&method=kde", ".leaflet-overlay-pane svg path"),
         ("/change", ".leaflet-container"),
         ("/docs", ".swagger-ui .opblock"),
+        ("/redoc", ".api-content"),
     ],
 )
 def test_pages_render_with_no_csp_violation(
