@@ -106,6 +106,10 @@ class IncidentQuery:
     paging: each page costs the same however deep); ``incident_ids`` picks
     incidents by id.
 
+    ``within_m`` is ``(easting, northing, radius_m)``: incidents within
+    ``radius_m`` metres of that point (EPSG:27700), the edge included, e.g.
+    around a premises; PostGIS answers it from its spatial index.
+
     ``flags`` keeps incidents with ANY of these flag columns set (names from
     :data:`hotspots.schema.FLAG_COLUMNS`; others are an error). ``priority``
     keeps incidents matching a :class:`PriorityMatch` (themes OR categories OR
@@ -128,6 +132,7 @@ class IncidentQuery:
     limit: int | None = None
     flags: Sequence[str] = ()
     priority: PriorityMatch | None = None
+    within_m: tuple[float, float, float] | None = None
 
 
 class IncidentStore(Protocol):

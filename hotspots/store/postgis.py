@@ -311,6 +311,12 @@ def _where(query: IncidentQuery) -> tuple[str, list[object]]:
             f"ST_Intersects(geom, ST_MakeEnvelope(%s, %s, %s, %s, {BNG_SRID}))"
         )
         params.extend([x0, y0, x1, y1])
+    if query.within_m:
+        x, y, r = (float(v) for v in query.within_m)
+        clauses.append(
+            f"ST_DWithin(geom, ST_SetSRID(ST_MakePoint(%s, %s), {BNG_SRID}), %s)"
+        )
+        params.extend([x, y, r])
     if query.flags:
         clauses.append(_any_flag(query.flags))
     if query.priority is not None:

@@ -381,6 +381,13 @@ def _where(query: IncidentQuery) -> tuple[str, list[object]]:
         clauses.append("easting BETWEEN ? AND ? AND northing BETWEEN ? AND ?")
         x0, y0, x1, y1 = query.bbox_bng
         params.extend([x0, x1, y0, y1])
+    if query.within_m:
+        x, y, r = (float(v) for v in query.within_m)
+        clauses.append(  # the box first: an index-friendly range, then the circle
+            "easting BETWEEN ? AND ? AND northing BETWEEN ? AND ? AND "
+            "(easting - ?) * (easting - ?) + (northing - ?) * (northing - ?) <= ?"
+        )
+        params.extend([x - r, x + r, y - r, y + r, x, x, y, y, r * r])
     if query.flags:
         clauses.append(_any_flag(query.flags))
     if query.priority is not None:

@@ -167,6 +167,9 @@ def _expected(query: IncidentQuery) -> list[int]:
         keep &= f["easting"].between(x0, x1) & f["northing"].between(y0, y1)
     if query.flags:
         keep &= f[list(query.flags)].any(axis=1)
+    if query.within_m:
+        x, y, r = query.within_m
+        keep &= (f["easting"] - x) ** 2 + (f["northing"] - y) ** 2 <= r * r
     return ids(f[keep])
 
 
@@ -181,6 +184,8 @@ QUERIES = {
     "ward and period": IncidentQuery(ward_codes=WARDS[:2], month_from="2017-07"),
     "bbox, edge included": IncidentQuery(bbox_bng=(464000, 99000, 465000, 100000)),
     "flags": IncidentQuery(flags=["hate_crime", "domestic_abuse"]),
+    "within a radius, edge included": IncidentQuery(within_m=(464800, 100000, 200)),
+    "radius and theme": IncidentQuery(within_m=(465000, 101000, 1500), themes=["asb"]),
     "everything": IncidentQuery(
         themes=["violence", "asb"], month_from="2017-02", month_to="2017-11",
         ward_codes=WARDS[:2], bbox_bng=(463000, 98000, 466000, 103000),
