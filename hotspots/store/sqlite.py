@@ -383,7 +383,7 @@ def _where(query: IncidentQuery) -> tuple[str, list[object]]:
         params.extend([x0, x1, y0, y1])
     if query.within_m:
         x, y, r = (float(v) for v in query.within_m)
-        clauses.append(  # the box first: an index-friendly range, then the circle
+        clauses.append(  # the box first (cheap comparisons), then the circle
             "easting BETWEEN ? AND ? AND northing BETWEEN ? AND ? AND "
             "(easting - ?) * (easting - ?) + (northing - ?) * (northing - ?) <= ?"
         )
