@@ -9,6 +9,7 @@ the browser would, without a socket. No features are computed here.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -69,13 +70,17 @@ async def api_json(app: ASGIApp, url: str) -> dict[str, Any]:
     status = 500
     chunks: list[bytes] = []
     sent = False
+    answered = asyncio.Event()
 
     async def receive() -> Message:
         nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": b"", "more_body": False}
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        # A client that went away stops its computation (api/compute.py): this
+        # one stays until it has the whole answer, as a waiting browser does.
+        await answered.wait()
+        return {"type": "http.disconnect"}
 
     async def send(message: Message) -> None:
         nonlocal status
@@ -83,8 +88,13 @@ async def api_json(app: ASGIApp, url: str) -> dict[str, Any]:
             status = int(message["status"])
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                answered.set()
 
-    await app(scope, receive, send)
+    try:
+        await app(scope, receive, send)
+    finally:
+        answered.set()
     body = b"".join(chunks)
     if status >= 400:
         try:

@@ -40,6 +40,8 @@ from api.mappanels import (
     sources_html,
     theme_label,
 )
+from api.route_rules import minimum_role
+from hotspots.access import Role, parse_role
 from hotspots.settings import Settings
 from hotspots.tiles import TileInfo, is_archive_path, open_archive
 
@@ -152,10 +154,19 @@ def build_map(
     root.header.add_child(folium.Element(f'<link rel="icon" href="data:,">{links}'))
     root.html.add_child(folium.Element(_panel(view, data, settings, tiles, export)))
     if not export:  # the premises layer reads this service (api/map_premises.py)
-        add_premises_layer(fmap)
+        add_premises_layer(fmap, checks=_may_check_premises(settings))
     config = _config(view, data, tiles, export, embedded or {}, printable)
     _PageScript(fmap, config).add_to(fmap)
     return fmap
+
+
+def _may_check_premises(settings: Settings) -> bool:
+    """Whether the page's role (it sends no key) may open premises area checks."""
+    required = minimum_role("/api/v1/premises/0/check")
+    if required is None:
+        return True
+    roles = list(Role)
+    return roles.index(parse_role(settings.default_role)) >= roles.index(required)
 
 
 def _base_map(

@@ -179,7 +179,7 @@
       Array.prototype.forEach.call(document.querySelectorAll(".hs-drawer details"),
         function (d) { d.open = true; });
     }
-    if (cfg.print) { openAll(); }
+    if (cfg.print) { openAll(); map.invalidateSize({pan: false}); }  // new size
     window.addEventListener("beforeprint", openAll);
     this.drawer();
     this.control = L.control.layers(null, null, {collapsed: false}).addTo(map);
@@ -259,6 +259,8 @@
     var legend = document.getElementById("hs-legend-body");
     if (legend) { legend.insertAdjacentHTML("afterbegin", legendHtml(styled.legend)); }
     if (layer.note) { this.note(layer.note); }
+    // When the first hotspot was drawn (ms since navigation): the page's speed.
+    document.body.setAttribute("data-hotspots-ms", String(Math.round(performance.now())));
     document.body.setAttribute("data-hotspots", String(styled.drawn.length));
   };
 

@@ -644,3 +644,48 @@ def test_print_view_for_briefings(browser: Any, base_url: str) -> None:
         assert watched.errors == []
     finally:
         watched.close()
+
+
+def test_phone_page_weight_and_time_to_first_hotspot(
+    browser: Any, base_url: str
+) -> None:
+    """Issue 12: Lighthouse-style figures on a phone viewport, from Chromium's
+    own timing: HTML and total bytes, time until the first hotspot is drawn."""
+    import json
+
+    figures = []
+    for run in ("first", "repeat"):
+        watched = Watched(browser, 390, 844, touch=True)
+        page = watched.page
+        try:
+            response = page.goto(base_url + "/?method=kde&theme=violence")
+            assert response is not None
+            html_bytes = len(response.body())
+            page.wait_for_selector("body[data-hotspots-ms]", state="attached")
+            timing = page.evaluate(
+                """() => {
+                  const nav = performance.getEntriesByType('navigation')[0];
+                  const res = performance.getEntriesByType('resource');
+                  const layer = res.filter(r => r.name.includes('/api/v1/layers/'))[0];
+                  return {
+                    html_transfer_bytes: nav.transferSize,
+                    dom_content_loaded_ms: Math.round(nav.domContentLoadedEventEnd),
+                    load_ms: Math.round(nav.loadEventEnd),
+                    first_hotspot_ms: Number(document.body.dataset.hotspotsMs),
+                    resources: res.length,
+                    total_transfer_bytes: nav.transferSize + res.reduce(
+                      (a, r) => a + r.transferSize, 0),
+                    layer_transfer_bytes: layer ? layer.transferSize : null,
+                    layer_decoded_bytes: layer ? layer.decodedBodySize : null,
+                  };
+                }"""
+            )
+            figures.append({"run": run, "html_bytes": html_bytes, **timing})
+            assert html_bytes < 300_000, html_bytes  # was ~1.5 MB
+            assert timing["layer_transfer_bytes"] < timing["layer_decoded_bytes"]
+            assert timing["first_hotspot_ms"] < 15_000, timing
+            assert watched.errors == []
+        finally:
+            watched.close()
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "map-metrics.json").write_text(json.dumps(figures, indent=2))
