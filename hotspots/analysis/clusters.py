@@ -10,11 +10,13 @@ Police.uk incidents sit on far fewer distinct snap points than there are
 incidents, so both methods cluster the *distinct locations* weighted by their
 incident counts (see :mod:`hotspots.analysis.cluster_labels`):
 
-* ``dbscan`` gives exactly the clusters of DBSCAN on all incidents (core points
-  and noise identical; border points, which DBSCAN assigns by visiting order,
-  may go to another cluster they also touch).  Memory grows with location pairs
-  within ``eps_m``; above 50 million pairs (estimated before any is held) the
-  run is refused. Every limit lives in :mod:`hotspots.analysis.cost`.
+* ``dbscan`` gives exactly scikit-learn's DBSCAN labels on the distinct
+  locations weighted by their incidents (border points included, assigned as
+  scikit-learn assigns them), by the grid method of
+  :mod:`hotspots.analysis.dbscan_grid`: O(locations) memory, no neighbour
+  lists (1M distinct locations in ~5 s, where scikit-learn runs out of memory).
+  Its work is counted from the cell counts before any is done and refused over
+  the budget. Every limit lives in :mod:`hotspots.analysis.cost`.
 * ``hdbscan`` runs a weighted HDBSCAN* (:mod:`hotspots.analysis.weighted_hdbscan`)
   that equals HDBSCAN* on all incidents up to the order of merges at tied
   distances, where scikit-learn itself depends on row order.  It is O(m²) in
@@ -83,12 +85,16 @@ from shapely.geometry.base import BaseGeometry
 
 from hotspots.analysis.cluster_labels import (
     Locations,
-    dbscan_location_labels,
-    dbscan_pairs_cost,
     hdbscan_location_labels,
     rank_labels,
 )
-from hotspots.analysis.cost import check_within_extent, hdbscan_cost
+from hotspots.analysis.cost import (
+    check_cost,
+    check_within_extent,
+    dbscan_grid_cost,
+    hdbscan_cost,
+)
+from hotspots.analysis.dbscan_grid import GridDBSCAN
 from hotspots.analysis.result import HotspotResult
 from hotspots.analysis.validate import (
     AreaLike,
@@ -365,10 +371,12 @@ def dbscan(
     extent = prepared.area.bounds if prepared.area is not None else prepared.bounds
     check_within_extent("eps_m", eps_m, extent, floor_m=EPS_MAX_M)
     check_within_extent("buffer_m", buffer_m, extent, floor_m=EPS_MAX_M)
-    cost = dbscan_pairs_cost(loc, eps_m)
-    labels = dbscan_location_labels(
-        loc, eps_m=eps_m, min_samples=min_samples, cost=cost
+    grid = GridDBSCAN(loc.xy, loc.weight, eps_m)
+    cost = check_cost(
+        dbscan_grid_cost(len(loc), grid.checks(min_samples)),
+        "use a smaller eps_m, a larger min_samples or a smaller area",
     )
+    labels = grid.labels(min_samples)
     parameters = {
         "eps_m": eps_m,
         "min_samples": min_samples,

@@ -13,7 +13,8 @@ method    steps                                                   memory bound
 ========  ======================================================  ============
 gistar    cells x neighbours x (permutations + 1)                 FFT window
 kde       padded FFT cells x 9 moments x log2, + points x ring    FFT cells
-dbscan    location pairs within ``eps_m`` (sampled estimate)      pairs
+dbscan    25 x locations + 3 x point checks of the grid method    locations
+          (counted exactly from the cell counts, before any work)
 hdbscan   locations squared (after snapping)                      locations
 ========  ======================================================  ============
 
@@ -52,6 +53,7 @@ __all__ = [
     "check_seed",
     "check_within_extent",
     "dbscan_cost",
+    "dbscan_grid_cost",
     "gistar_cost",
     "hdbscan_cost",
     "kde_cost",
@@ -203,10 +205,28 @@ def kde_cost(fft_cells: int, points: int, ring_cells: int) -> Cost:
 def dbscan_cost(
     locations: int, pairs: float, budget: float = MAX_NEIGHBOUR_PAIRS
 ) -> Cost:
-    """DBSCAN steps: the location pairs within ``eps_m``, each held in memory,
-    so their budget is :data:`MAX_NEIGHBOUR_PAIRS`."""
+    """scikit-learn DBSCAN steps: the location pairs within ``eps_m``, each held
+    in memory, so their budget is :data:`MAX_NEIGHBOUR_PAIRS`. The ``dbscan``
+    layer uses the grid method instead (:func:`dbscan_grid_cost`); this is the
+    cost of :func:`~hotspots.analysis.cluster_labels.dbscan_location_labels`."""
     formula = f"{pairs:,.0f} pairs within eps_m among {locations:,} locations"
     return Cost("dbscan", float(pairs), formula, budget)
+
+
+def dbscan_grid_cost(locations: int, checks: int) -> Cost:
+    """DBSCAN steps by the grid method (:mod:`hotspots.analysis.dbscan_grid`).
+
+    Each location looks up and classifies its 25 surrounding cells; each
+    point pair it must check exactly (``checks``: locations in cells lighter
+    than ``min_samples`` times the locations of their 24 neighbouring cells,
+    an upper bound) costs about 3 steps. Memory is O(locations): no pair is
+    held, so the budget is the time budget.
+    """
+    steps = 25.0 * locations + 3.0 * checks
+    formula = (
+        f"25 x {locations:,} locations + 3 x {checks:,} point checks (grid DBSCAN)"
+    )
+    return Cost("dbscan", steps, formula)
 
 
 def hdbscan_cost(locations: int) -> Cost:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ import geopandas as gpd
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
-from hotspots.analysis import cluster_labels
+from hotspots.analysis import cluster_labels, clusters, cost
 from hotspots.analysis.cluster_labels import (
     Locations,
     dbscan_labels,
@@ -446,7 +447,21 @@ def test_parameter_errors() -> None:
         hdbscan(_gdf(xy), resolution_m=-1)
 
 
-def test_dbscan_refuses_too_many_neighbour_pairs(monkeypatch) -> None:
-    monkeypatch.setattr(cluster_labels, "MAX_NEIGHBOUR_PAIRS", 1000)
-    with pytest.raises(InvalidParameterError, match="pairs"):
+def test_dbscan_refuses_work_over_the_budget(monkeypatch) -> None:
+    def tight(locations: int, checks: int) -> cost.Cost:
+        return dataclasses.replace(cost.dbscan_grid_cost(locations, checks), budget=1e3)
+
+    monkeypatch.setattr(clusters, "dbscan_grid_cost", tight)
+    with pytest.raises(InvalidParameterError, match="point checks"):
         dbscan(_gdf(_planted()), eps_m=400)
+
+
+def test_dbscan_no_longer_refused_for_many_neighbour_pairs() -> None:
+    """Above the old 50M-pair limit the grid method runs (and reports its cost)."""
+    rng = np.random.default_rng(2)
+    xy = 464_000 + rng.uniform(0, 3000, (30_000, 2))
+    tree = cKDTree(xy)
+    assert tree.count_neighbors(tree, 500) > cost.MAX_NEIGHBOUR_PAIRS
+    result = dbscan(_gdf(xy), eps_m=500, min_samples=100)
+    assert "point checks" in result.parameters["cost_formula"]
+    assert result.parameters["cost_steps"] <= result.parameters["cost_budget"]
