@@ -9,6 +9,7 @@ import shapely
 
 from hotspots.analysis.grid import (
     bin_points,
+    cells_frame,
     count_points,
     default_cell_size,
     grid_counts,
@@ -167,3 +168,19 @@ def test_vectorised_ids_and_geometries_equal_the_old_ones(cell, square_area):
             shapely.to_wkb(grid.geometries()).tolist()
             == shapely.to_wkb(np.array(boxes)).tolist()
         )
+
+
+def test_cell_cache_reuses_polygons_and_is_never_changed_by_clipping(square_area):
+    area = shapely.Point(463000.0, 100000.0).buffer(1234.5)
+    grid = make_grid(area, 100.0)
+    whole = cells_frame(grid, {})
+    clipped = cells_frame(grid, {}, clip=True)
+    again = cells_frame(grid, {})
+    assert again.geometry.values[0] is whole.geometry.values[0]  # reused
+    assert (
+        shapely.to_wkb(again.geometry.values).tolist()
+        == shapely.to_wkb(grid.geometries()).tolist()
+    )
+    assert (shapely.area(clipped.geometry.values) < 100.0**2).any()
+    assert (shapely.area(again.geometry.values) == 100.0**2).all()
+    assert again["cell_id"].tolist() == grid.cell_ids().tolist()
