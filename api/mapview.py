@@ -56,7 +56,7 @@ __all__ = [
 ]
 
 #: Street names are drawn from this zoom when there is no basemap.
-STREET_ZOOM = 16
+STREET_ZOOM = 15
 #: Where the service serves a local tile archive (api/routes/tiles.py).
 TILES_URL = "/tiles/{z}/{x}/{y}"
 

@@ -276,6 +276,7 @@
       }
       L.geoJSON(wards, {interactive: false, style: {color: "#333333", weight: 1,
         fill: false}}).addTo(group);
+      document.body.setAttribute("data-wards", String(wards.features.length));
       var chosen = self.cfg.chosen && self.cfg.chosen.name;
       self.cfg.ward_labels.forEach(function (w) {
         if (w[0] === chosen) { return; }  // labelled larger as the chosen area

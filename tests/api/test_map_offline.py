@@ -45,7 +45,7 @@ def test_page_is_small_and_its_panel_is_the_api_answer(client: TestClient) -> No
         "method": "gistar", "theme": "asb", "from": "2017-05", "to": "2017-07",
         "area": "city",
     }  # fmt: skip
-    assert config["streets"] == {"url": "/api/v1/map/streets", "min_zoom": 16}
+    assert config["streets"] == {"url": "/api/v1/map/streets", "min_zoom": 15}
 
 
 def test_chosen_ward_is_outlined_and_labelled(client: TestClient) -> None:

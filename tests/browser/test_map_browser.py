@@ -125,7 +125,8 @@ class Watched:
         """Open the map and wait until its hotspot layer (from the API) is drawn."""
         self.page.goto(url, wait_until="load")
         self.page.wait_for_function(  # the main map; other pages draw at once
-            "() => !window.HS || document.body.dataset.hotspots !== undefined"
+            "() => !window.HS || (document.body.dataset.hotspots !== undefined"
+            " && document.body.dataset.wards !== undefined)"
         )
         self.page.wait_for_selector(".leaflet-overlay-pane svg path")
 
@@ -529,6 +530,11 @@ def test_period_after_the_data_is_clamped_with_a_notice(
     assert "2017-05 to 2017-07" in page.inner_text("#hs-info dl")
     assert page.input_value("#hs-from") == "2017-05"
     assert page.input_value("#hs-to") == "2017-07"
+    # The URL says what is shown too (replaceState), so a shared link agrees.
+    page.wait_for_function("() => location.search.includes('view=')")
+    assert "from=2017-05" in page.url and "to=2017-07" in page.url, page.url
+    assert "2019" not in page.url
+    assert "2017-05 to 2017-07" in page.inner_text("#hs-bar-view")
     assert len(watched.hot_paths()) > 10
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "map-clamped.png"))
