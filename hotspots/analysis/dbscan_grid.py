@@ -50,6 +50,8 @@ from numpy.typing import NDArray
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from hotspots.errors import InvalidParameterError
+
 __all__ = ["CELL_SHARE", "GridDBSCAN", "grid_dbscan"]
 
 #: Cell side as a share of eps: a hair under 1/sqrt(2) (see the module docs).
@@ -153,10 +155,18 @@ def _pairs(
 
 
 def _frame(x: NDArray, y: NDArray, eps: float) -> _Frame:
+    """The grid over the points; refused if its cell keys would not fit int64."""
     side = eps * CELL_SHARE
     x0, y0 = float(x.min()), float(y.min())
     rows = int(np.floor((float(y.max()) - y0) / side)) + 1
-    return _Frame(x0, y0, side, rows + 2 * REACH + 1)
+    cols = int(np.floor((float(x.max()) - x0) / side)) + 1
+    stride = rows + 2 * REACH + 1
+    if (cols + 2 * REACH + 1) * stride >= 2**62:
+        raise InvalidParameterError(
+            f"eps_m={eps:g} is too small for an extent of {cols * side:,.0f} x "
+            f"{rows * side:,.0f} m: give a larger eps_m"
+        )
+    return _Frame(x0, y0, side, stride)
 
 
 def _extreme(c: _Cells, ox: float, oy: float) -> NDArray[np.intp]:

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from sklearn.cluster import DBSCAN
 
 from hotspots.analysis.dbscan_grid import GridDBSCAN, grid_dbscan
+from hotspots.errors import InvalidParameterError
 
 
 def _sklearn(xy, w, eps, ms):
@@ -75,3 +76,9 @@ def test_checks_bound_and_empty_input():
     assert grid.checks(1e9) > 0 and grid.checks(1) == 0
     assert grid_dbscan(np.empty((0, 2)), None, 10.0, 3).size == 0
     assert (grid_dbscan(xy[:1], None, 10.0, 2) == -1).all()
+
+
+def test_eps_too_small_for_the_extent_is_refused():
+    xy = np.array([[0.0, 0.0], [1e6, 1e6]])
+    with pytest.raises(InvalidParameterError, match="eps_m"):
+        grid_dbscan(xy, None, 1e-6, 2)
