@@ -359,7 +359,18 @@
       self.load(cfg.url + "?bbox=" + box).then(function (data) {
         if (box !== last) { return; }
         group.clearLayers();
-        var placed = [];  // label boxes in pixels: busiest streets first, no overlaps
+        // Label boxes in pixels, area and ward names first, then the busiest
+        // streets: a street name never covers another label.
+        var placed = [];
+        var named = self.cfg.ward_labels.map(function (w) { return [w[0], w[1], w[2], 3.4]; });
+        if (self.cfg.chosen) {
+          var c0 = self.cfg.chosen;
+          named.push([c0.name, c0.label[0], c0.label[1], 5]);
+        }
+        named.forEach(function (n) {
+          var p = self.map.latLngToContainerPoint([n[1], n[2]]), w = n[0].length * n[3] + 6;
+          placed.push([p.x - w, p.y - 11, p.x + w, p.y + 11]);
+        });
         data.features.forEach(function (f) {
           var c = f.geometry.coordinates;
           var pt = self.map.latLngToContainerPoint([c[1], c[0]]);
