@@ -388,6 +388,7 @@ def test_map_at_phone_tablet_and_laptop_sizes(
         assert _assert_reachable(page, ".leaflet-control-zoom a") == 2
         if page.is_visible("#hs-menu"):
             assert _assert_reachable(page, "#hs-menu") == 1
+            assert not page.is_visible("#hs-theme"), "a closed drawer is hidden"
             page.click("#hs-menu")
             page.wait_for_timeout(300)  # the drawer slides in
             page.screenshot(path=str(shots / f"drawer-{width}x{height}.png"))
