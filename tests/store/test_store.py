@@ -265,3 +265,31 @@ def test_counts_months_and_street_points(any_store: IncidentStore) -> None:
         snapped.drop_duplicates(["location_text", "town", "easting", "northing"])
     )
     assert points.equals(points.sort_values(["location_text", "town"], kind="stable"))
+
+
+#: A value for every IncidentQuery field that filters (``columns`` and
+#: ``limit`` shape the answer instead).
+FILTER_VALUES: dict[str, object] = {
+    "themes": ["asb"], "categories": ["Drugs"], "month_from": "2017-01",
+    "month_to": "2017-02", "day_from": "2017-01-02", "day_to": "2017-01-03",
+    "ward_codes": [WARDS[0]], "lsoa_codes": [LSOAS[0]],
+    "bbox_bng": (0.0, 0.0, 1.0, 1.0), "sources": ["police.uk"],
+    "incident_ids": [1], "after_id": 1, "flags": ["hate_crime"],
+    "priority": PriorityMatch(themes=("asb",)), "within_m": (1.0, 2.0, 3.0),
+}  # fmt: skip
+
+
+def test_every_query_field_is_a_filter_in_both_stores() -> None:
+    from dataclasses import fields
+
+    from hotspots.store import postgis, sqlite
+
+    names = {f.name for f in fields(IncidentQuery)}
+    assert names == {*FILTER_VALUES, "columns", "limit"}, (
+        "IncidentQuery has a new field: make both stores' _where honour it "
+        "(hotspots/store/sqlite.py and postgis.py) and add it to FILTER_VALUES"
+    )
+    for name, value in FILTER_VALUES.items():
+        query = IncidentQuery(**{name: value})  # type: ignore[arg-type]
+        for store in (sqlite, postgis):
+            assert store._where(query)[0].startswith("WHERE "), (store, name)
