@@ -72,6 +72,7 @@ whose first location is furthest west (then south); ``cluster_id`` is
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -131,6 +132,8 @@ MIN_CLUSTER_SIZE_MIN = 10
 CONCAVE_RATIO = 0.3
 HULLS = ("concave", "convex")
 COLUMNS = ["cluster_id", "n", "area_km2", "density_km2", "rank", "geometry"]
+#: Clustered locations from which hulls are split over two threads.
+HULL_THREADS_MIN_POINTS = 50_000
 
 
 def default_eps_m(xy: NDArray[np.float64]) -> float:
@@ -142,9 +145,22 @@ def default_eps_m(xy: NDArray[np.float64]) -> float:
     """
     if len(xy) < 2:
         return EPS_MIN_M
+    if _most_have_neighbours_within(xy, EPS_MIN_M * (1 - 1e-9)):
+        return EPS_MIN_M  # the median is below the floor: no need to know it
     k = min(EPS_NEIGHBOURS, len(xy) - 1)
     dist = cKDTree(xy).query(xy, k=k + 1, workers=-1)[0][:, -1]
     return float(min(max(math.ceil(np.median(dist)), EPS_MIN_M), EPS_MAX_M))
+
+
+def _most_have_neighbours_within(xy: NDArray[np.float64], radius_m: float) -> bool:
+    """Whether over half the locations have :data:`EPS_NEIGHBOURS` others within
+    ``radius_m``, i.e. the median neighbour distance is at most ``radius_m``.
+
+    Counted on the DBSCAN grid (a core test with unit weights), ~3x faster
+    than the KD-tree query on 1M locations; the query is only needed otherwise.
+    """
+    core = GridDBSCAN(xy, None, radius_m).core(EPS_NEIGHBOURS + 1)
+    return int(core.sum()) >= len(xy) // 2 + 1
 
 
 def _occupied_cells(xy: NDArray[np.float64], size_m: float) -> int:
@@ -207,6 +223,26 @@ def _polygonal(geom: BaseGeometry) -> BaseGeometry:
     return shapely.union_all(parts[np.isin(shapely.get_type_id(parts), (3, 6))])
 
 
+def _hulls(
+    multi: NDArray[np.object_], hull: str, sizes: NDArray[np.int64]
+) -> NDArray[np.object_]:
+    """Hull of each multipoint, in two threads of about equal points (shapely
+    releases the GIL; on 1M locations the concave hulls take seconds)."""
+
+    def run(part: NDArray[np.object_]) -> NDArray[np.object_]:
+        if hull == "concave":
+            return shapely.concave_hull(part, ratio=CONCAVE_RATIO)
+        return shapely.convex_hull(part)
+
+    if sizes.sum() < HULL_THREADS_MIN_POINTS or len(multi) < 2:
+        return run(multi)
+    cut = int(np.searchsorted(np.cumsum(sizes), sizes.sum() / 2)) + 1
+    cut = min(max(cut, 1), len(multi) - 1)
+    with ThreadPoolExecutor(2) as pool:
+        parts = list(pool.map(run, (multi[:cut], multi[cut:])))
+    return np.concatenate(parts)
+
+
 def _cluster_polygons(
     loc: Locations,
     labels: NDArray[np.intp],
@@ -224,10 +260,7 @@ def _cluster_polygons(
         return np.empty(0, dtype=object)
     member = member[np.argsort(labels[member], kind="stable")]
     multi = shapely.multipoints(shapely.points(loc.xy[member]), indices=labels[member])
-    if hull == "concave":
-        hulls = shapely.concave_hull(multi, ratio=CONCAVE_RATIO)
-    else:
-        hulls = shapely.convex_hull(multi)
+    hulls = _hulls(multi, hull, np.bincount(labels[member]))
     polygons = shapely.buffer(hulls, buffer_m)
     if area is not None:
         clipped = np.array(

@@ -310,8 +310,12 @@ class GridDBSCAN:
         inside = far_x * far_x + far_y * far_y < (self.eps - margin) ** 2
         return np.asarray(inside), np.asarray(outside)
 
-    def _core(self, ms: float) -> NDArray[np.bool_]:
-        """Core flag of each point in cell order (see the module docs)."""
+    def core(self, ms: float) -> NDArray[np.bool_]:
+        """Core flag of each point, in cell order (:attr:`order` maps to input).
+
+        A point is core when the weight within eps, itself included, reaches
+        ``ms`` (see the module docs).
+        """
         c, eps2 = self.cells, self.eps * self.eps
         acc = self.cell_w[c.cell]
         core = acc >= ms
@@ -338,7 +342,7 @@ class GridDBSCAN:
         if self.n == 0:
             return labels
         c = self.cells
-        core = self._core(float(min_samples))
+        core = self.core(float(min_samples))
         if not core.any():
             return labels
         cpos = np.flatnonzero(core)

@@ -26,7 +26,14 @@ from hotspots.analysis.cluster_labels import (
     hdbscan_labels,
     hdbscan_location_labels,
 )
-from hotspots.analysis.clusters import EPS_MAX_M, EPS_MIN_M, dbscan, hdbscan
+from hotspots.analysis.clusters import (
+    EPS_MAX_M,
+    EPS_MIN_M,
+    EPS_NEIGHBOURS,
+    dbscan,
+    default_eps_m,
+    hdbscan,
+)
 from hotspots.analysis.weighted_hdbscan import (
     core_distances,
     minimum_spanning_tree,
@@ -465,3 +472,24 @@ def test_dbscan_no_longer_refused_for_many_neighbour_pairs() -> None:
     result = dbscan(_gdf(xy), eps_m=500, min_samples=100)
     assert "point checks" in result.parameters["cost_formula"]
     assert result.parameters["cost_steps"] <= result.parameters["cost_budget"]
+
+
+def test_hulls_in_two_threads_equal_hulls_in_one(monkeypatch) -> None:
+    xy = _planted(seed=4, background=3000)
+    one = dbscan(_gdf(xy), eps_m=120, min_samples=5)
+    monkeypatch.setattr(clusters, "HULL_THREADS_MIN_POINTS", 0)
+    two = dbscan(_gdf(xy), eps_m=120, min_samples=5)
+    assert len(one.features) > 2
+    assert (
+        shapely.to_wkb(one.features.geometry.values).tolist()
+        == shapely.to_wkb(two.features.geometry.values).tolist()
+    )
+
+
+def test_default_eps_shortcut_equals_the_median_rule() -> None:
+    rng = np.random.default_rng(8)
+    for spread in (300.0, 3000.0, 30_000.0):
+        xy = Locations.from_xy(rng.uniform(0, spread, (4000, 2))).xy
+        k = cKDTree(xy).query(xy, k=EPS_NEIGHBOURS + 1)[0][:, -1]
+        expected = min(max(np.ceil(np.median(k)), EPS_MIN_M), EPS_MAX_M)
+        assert default_eps_m(xy) == expected
