@@ -100,8 +100,9 @@ def test_page_says_what_it_shows(page: str) -> None:
 def test_no_external_urls_when_tiles_are_none(page: str) -> None:
     assert not LOADING.search(page), LOADING.search(page)
     assert "L.tileLayer" not in page
-    for asset in ASSETS:
-        assert f'"{asset.url}"' in page
+    for asset in (*ASSETS, *PAGE_ASSETS):  # Leaflet and our own, nothing unused
+        used = asset.name in ("leaflet", "leaflet_css") or asset in PAGE_ASSETS
+        assert (f'"{asset.url}"' in page) == used, asset.url
     for name in ("awesome-markers", "glyphicons", "cdn.", "jsdelivr", "jquery.com"):
         assert name not in page
     # Folium's own class defaults are left untouched:
