@@ -13,6 +13,10 @@ __all__ = ["PREMISES_CSS", "add_premises_layer", "premises_search_html"]
 
 PREMISES_CSS = """
 .hs-premises-search { border-top: 1px solid #ddd; padding: 6px 0; }
+.hs-premises-search input { width: 100%; box-sizing: border-box; padding: 4px 6px;
+  min-height: 44px; }
+.hs-premises-search ol { margin: 4px 0 0; padding-left: 18px; }
+.hs-premises-search li { min-height: 44px; line-height: 44px; cursor: pointer; }
 .hs-premises-search li:hover { text-decoration: underline; }
 .hs-premises-key span { display: inline-block; width: 9px; height: 9px;
   border-radius: 50%; margin: 0 3px 0 6px; border: 1px solid #fff;
@@ -23,7 +27,7 @@ PREMISES_CSS = """
 """
 
 _SEARCH_HTML = """
-<div class="hs-premises-search" id="hs-premises-search">
+<div class="hs-premises-search hs-no-print" id="hs-premises-search">
 <label for="hs-premises-q"><b>Premises</b> (name, postcode or street)</label>
 <input id="hs-premises-q" type="search" placeholder="e.g. White Swan, PO1 2DD"
  autocomplete="off">
