@@ -493,3 +493,17 @@ def test_default_eps_shortcut_equals_the_median_rule() -> None:
         k = cKDTree(xy).query(xy, k=EPS_NEIGHBOURS + 1)[0][:, -1]
         expected = min(max(np.ceil(np.median(k)), EPS_MIN_M), EPS_MAX_M)
         assert default_eps_m(xy) == expected
+
+
+def test_hdbscan_refuses_spread_locations_before_trying_grids(monkeypatch) -> None:
+    xy = np.random.default_rng(6).uniform(0, 20_000, (3000, 2)) + 450_000
+    loc = Locations.from_xy(xy)
+    with pytest.raises(InvalidParameterError) as slow:
+        hdbscan_location_labels(
+            loc, min_cluster_size=10, min_samples=10, resolution_m=0, max_locations=500
+        )
+    monkeypatch.setattr(clusters, "MAX_HDBSCAN_LOCATIONS", 500)
+    with pytest.raises(InvalidParameterError) as fast:
+        hdbscan(_gdf(xy))
+    assert str(fast.value) == str(slow.value)
+    assert "above the HDBSCAN limit of 500" in str(fast.value)
