@@ -42,7 +42,7 @@ def test_batches_are_refused_to_roles_without_ingest_history(
     for headers in ({}, {"X-API-Key": "partner-key"}):
         response = client.get("/api/v1/batches", headers=headers)
         assert response.status_code == 403
-        assert "ingest history" in response.json()["detail"]
+        assert "/api/v1/batches (analyst or above)" in response.json()["detail"]
         assert str(PORTSMOUTH_CSV.parent) not in response.text
 
 
