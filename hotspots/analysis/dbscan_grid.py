@@ -20,7 +20,7 @@ How
 * Clusters: the core points of one cell are one clump; two neighbouring cells
   join (connected components over cells, i.e. union-find) when some pair of
   their core points is within ``eps``. Each pair of cells is first tried on the
-  two core points furthest towards each other; only pairs that fails are
+  two core points furthest towards each other; only the pairs that fail are
   searched, and only among the points within ``eps`` of the other cell.
 * Numbering and border points, as scikit-learn: it visits points in input order
   and grows a cluster from each core point not yet labelled, so clusters are
