@@ -349,9 +349,11 @@ def bin_points(
 #: Cell polygons and ids of the last grids framed, by grid: a layer for the same
 #: area and cell size (another period or theme) reuses them instead of building
 #: them again (0.5-0.8 s and ~300 MB of polygons for 1M cells). Polygons are
-#: immutable; each caller gets its own array of them.
+#: immutable; each caller gets its own array of them. At most
+#: :data:`CELL_CACHE_GRIDS` grids and :data:`CELL_CACHE_MAX_CELLS` cells in all
+#: (~350 MB resident at most; a city grid of 10-50k cells keeps ~15 MB).
 CELL_CACHE_GRIDS = 2
-CELL_CACHE_MAX_CELLS = 2_000_000
+CELL_CACHE_MAX_CELLS = 1_200_000
 _cell_cache: OrderedDict[tuple[Any, ...], tuple[pd.Series, NDArray[np.object_]]] = (
     OrderedDict()
 )
@@ -372,7 +374,9 @@ def _cells(grid: Grid) -> tuple[pd.Series, NDArray[np.object_]]:
         if hit[1].size <= CELL_CACHE_MAX_CELLS:
             with _cell_cache_lock:
                 _cell_cache[key] = hit
-                while len(_cell_cache) > CELL_CACHE_GRIDS:
+                while len(_cell_cache) > CELL_CACHE_GRIDS or (
+                    sum(v[1].size for v in _cell_cache.values()) > CELL_CACHE_MAX_CELLS
+                ):
                     _cell_cache.popitem(last=False)
     return hit[0].copy(), hit[1].copy()
 

@@ -184,3 +184,17 @@ def test_cell_cache_reuses_polygons_and_is_never_changed_by_clipping(square_area
     assert (shapely.area(clipped.geometry.values) < 100.0**2).any()
     assert (shapely.area(again.geometry.values) == 100.0**2).all()
     assert again["cell_id"].tolist() == grid.cell_ids().tolist()
+
+
+def test_cell_cache_is_bounded_in_cells(monkeypatch):
+    from hotspots.analysis import grid as grid_module
+
+    monkeypatch.setattr(grid_module, "CELL_CACHE_MAX_CELLS", 150)
+    grid_module._cell_cache.clear()
+    small = make_grid((0.0, 0.0, 999.0, 999.0), 100.0)  # 100 cells
+    other = make_grid((0.0, 0.0, 799.0, 799.0), 100.0)  # 64 cells
+    cells_frame(small, {})
+    cells_frame(other, {})  # 164 > 150 cells: the older grid goes
+    assert [v[1].size for v in grid_module._cell_cache.values()] == [64]
+    cells_frame(make_grid((0.0, 0.0, 1999.0, 999.0), 100.0), {})  # 200: not kept
+    assert [v[1].size for v in grid_module._cell_cache.values()] == [64]
