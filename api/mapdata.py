@@ -21,7 +21,7 @@ import shapely
 from shapely.geometry import mapping
 
 from api.cache import LayerCache
-from api.mappanels import Source, method_label
+from api.mappanels import Source, method_label, theme_label
 from api.mapview import MapData, MapView
 from hotspots.access import SENSITIVE_FLAGS, AccessPolicy
 from hotspots.analysis.registry import METHODS
@@ -32,6 +32,7 @@ from hotspots.crs import BNG
 from hotspots.disclosure import located_incidents
 from hotspots.errors import EmptyInputError, HotspotError, InvalidParameterError
 from hotspots.layers import LayerRequest
+from hotspots.priorities import PrioritiesError, Priority, load_priorities
 from hotspots.schema import FLAG_COLUMNS
 from hotspots.store import IncidentQuery, IncidentStore
 from hotspots.themes import parse_theme
@@ -54,9 +55,17 @@ def resolve_view(
     month_to: str | None = None,
     area: str | None = None,
     view: str | None = None,
+    priority: str | None = None,
+    flag: str | None = None,
     pack: AreaPack | None = None,
+    excluded_flags: Sequence[str] = SENSITIVE_FLAGS,
 ) -> MapView:
-    """The view asked for, with defaults: latest three months with data, city, Gi*."""
+    """The view asked for, with defaults: latest three months with data, city, Gi*.
+
+    A priority replaces the theme (a theme asked with one is dropped, with a
+    notice); a flag in ``excluded_flags`` (those the page's role may not see)
+    is refused, not shown as an empty map.
+    """
     theme = (theme or "all").strip().lower()
     if theme != "all":
         theme = parse_theme(theme).value
@@ -67,10 +76,51 @@ def resolve_view(
     for value in (month_from, month_to):
         if value and not _MONTH.match(value):
             raise InvalidParameterError(f"month {value!r} must be YYYY-MM")
+    priority = _priority(priority, pack)
+    flag = _flag(flag, excluded_flags)
     month_from, month_to, notice = _period(months, month_from, month_to)
+    if priority and theme != "all":
+        dropped = (
+            f"Priority {priority.name} replaces the theme: "
+            f"{theme_label(theme)} not applied"
+        )
+        notice = f"{dropped}. {notice}".strip() if notice else dropped
+        theme = "all"
     chosen = resolve_area(area, pack)
     code = CITY if chosen.is_city else chosen.code
-    return MapView(theme, method, month_from, month_to, code, _parse_view(view), notice)
+    return MapView(
+        theme, method, month_from, month_to, code, _parse_view(view), notice,
+        priority.id if priority else "", flag,
+    )  # fmt: skip
+
+
+def _priority(value: str | None, pack: AreaPack | None) -> Priority | None:
+    """The priority asked for (an id in the pack's priorities), or None."""
+    value = (value or "").strip().lower()
+    if not value or value == "none":
+        return None
+    try:
+        return load_priorities(pack).get(value)
+    except PrioritiesError as exc:
+        raise InvalidParameterError(str(exc)) from exc
+
+
+def _flag(value: str | None, excluded_flags: Sequence[str]) -> str:
+    """The flag asked for, if the page's role may see it; "" for any."""
+    value = (value or "").strip().lower()
+    if not value or value == "any":
+        return ""
+    shown = [f for f in FLAG_COLUMNS if f not in excluded_flags]
+    if value in excluded_flags:
+        raise InvalidParameterError(
+            f"flag {value!r} is sensitive: this map's role may not see incidents "
+            f"with it; flags: {', '.join(shown) or 'none'}"
+        )
+    if value not in FLAG_COLUMNS:
+        raise InvalidParameterError(
+            f"unknown flag {value!r}; flags: {', '.join(shown) or 'none'}"
+        )
+    return value
 
 
 def _period(
@@ -175,12 +225,16 @@ def gather_map_data(
     else:
         layers, notes = _layers(store, cache, view, policy, methods)
     incidents = (
-        _incidents(store, view, area, policy) if with_incidents else pd.DataFrame()
+        _incidents(store, view, area, policy, pack)
+        if with_incidents
+        else pd.DataFrame()
     )
     shape = gpd.GeoSeries([area.geometry], crs=BNG).to_crs(4326)
     bounds = shape.total_bounds
     wards = pack.boundaries("ward")
     study = f"{pack.title} (whole area)"
+    book = load_priorities(pack)
+    chosen_priority = book.get(view.priority) if view.priority else None
     return MapData(
         layers=layers,
         wards=wards,
@@ -202,7 +256,34 @@ def gather_map_data(
         notes=notes,
         ward_labels=_labels(wards),
         chosen=None if area.is_city else _chosen(area, shape),
+        priorities=[(p.id, p.name) for p in book.priorities],
+        flags=[f for f in FLAG_COLUMNS if f not in policy.excluded_flags],
+        priority=(
+            _describe_priority(chosen_priority, policy.excluded_flags)
+            if chosen_priority
+            else None
+        ),
     )
+
+
+def _describe_priority(
+    priority: Priority, excluded_flags: Sequence[str]
+) -> tuple[str, str]:
+    """A priority's name and what it selects, in words, for the panel (saying
+    which of its flags the page's role does not see)."""
+    match = priority.match
+    parts = []
+    if match.themes:
+        parts.append("themes " + ", ".join(theme_label(t) for t in match.themes))
+    if match.categories:
+        parts.append("categories " + ", ".join(match.categories))
+    if match.flags:
+        parts.append("flags " + ", ".join(f.replace("_", " ") for f in match.flags))
+    text = "incidents with any of: " + "; ".join(parts)
+    hidden = [f.replace("_", " ") for f in match.flags if f in excluded_flags]
+    if hidden:
+        text += f" (incidents flagged {', '.join(hidden)} are not shown to this map)"
+    return priority.name, text
 
 
 def _labels(areas: gpd.GeoDataFrame) -> list[tuple[str, float, float]]:
@@ -253,6 +334,8 @@ def _layers(
             area=None if view.area == CITY else view.area,
             excluded_flags=policy.excluded_flags,
             disclosure=policy.disclosure,
+            flags=(view.flag,) if view.flag else (),
+            priority=view.priority or None,
         )
         try:
             layers[method] = cache.get(store, request).layer
@@ -264,11 +347,18 @@ def _layers(
 
 
 def _incidents(
-    store: IncidentStore, view: MapView, area: Area, policy: AccessPolicy
+    store: IncidentStore,
+    view: MapView,
+    area: Area,
+    policy: AccessPolicy,
+    pack: AreaPack,
 ) -> pd.DataFrame:
     """Incidents counted per location under the policy; sensitive ones left out."""
+    priority = load_priorities(pack).get(view.priority) if view.priority else None
     query = IncidentQuery(
         themes=[] if view.theme == "all" else [view.theme],
+        flags=(view.flag,) if view.flag else (),
+        priority=priority.match if priority else None,
         month_from=view.month_from,
         month_to=view.month_to,
         columns=(

@@ -13,11 +13,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 __all__ = [
+    "FLAG_LABELS",
     "METHOD_LABELS",
     "THEME_LABELS",
     "LegendEntry",
     "Source",
     "controls_html",
+    "flag_label",
     "format_value",
     "info_html",
     "legend_html",
@@ -35,6 +37,13 @@ THEME_LABELS: dict[str, str] = {
     "drugs": "Drugs",
     "alcohol": "Alcohol-related",
     "other": "Other crime",
+}
+#: Display names of the incident flags (hotspots.schema.FLAG_COLUMNS).
+FLAG_LABELS: dict[str, str] = {
+    "alcohol_related": "Alcohol-related",
+    "domestic_abuse": "Domestic abuse",
+    "hate_crime": "Hate crime",
+    "sexual_offence": "Sexual offence",
 }
 METHOD_LABELS: dict[str, str] = {
     "gistar": "Getis-Ord Gi* hot and cold spots",
@@ -82,6 +91,11 @@ def theme_label(theme: str) -> str:
     return THEME_LABELS.get(theme, theme)
 
 
+def flag_label(flag: str) -> str:
+    """Display name of a flag (its column name with spaces if not listed)."""
+    return FLAG_LABELS.get(flag, flag.replace("_", " ").capitalize())
+
+
 def method_label(method: str) -> str:
     """Display name of a method."""
     return METHOD_LABELS.get(method, method)
@@ -111,26 +125,40 @@ def controls_html(
     months: Sequence[str],
     areas: Sequence[tuple[str, str]],
     methods: Sequence[str],
+    *,
+    priorities: Sequence[tuple[str, str]] = (),
+    flags: Sequence[str] = (),
 ) -> str:
-    """The form that reloads the page with new theme, method, period and area.
+    """The form that reloads the page with new priority, theme, flag, method,
+    period and area.
 
     A hidden ``view`` (kept up to date by the page script) keeps the map where
     it is when the theme, method or period change; choosing an area drops it,
-    so the map zooms to the area.
+    so the map zooms to the area. A priority replaces the theme: choosing one
+    sets the theme to ``all``, and choosing a theme clears the priority.
+    ``priorities`` are (id, name); ``flags`` those the page's role may see.
     """
     month_rows = [(m, m) for m in months]
     selects = [
         ("theme", "Theme", list(THEME_LABELS.items())),
+        ("priority", "Priority", [("", "none"), *priorities]),
+        ("flag", "Flag", [("", "any"), *((f, flag_label(f)) for f in flags)]),
         ("method", "Method", [(m, method_label(m)) for m in methods]),
         ("from", "From", month_rows),
         ("to", "To", month_rows),
         ("area", "Area", list(areas)),
     ]
+    if not priorities:
+        selects = [s for s in selects if s[0] != "priority"]
+    before = {  # what choosing one also changes before the form is sent
+        "area": "this.form.view.disabled=true;",
+        "theme": "if(this.form.priority)this.form.priority.value='';",
+        "priority": "if(this.value)this.form.theme.value='all';",
+    }
     fields = "".join(
         f'<label for="hs-{name}">{label}</label>'
-        f'<select id="hs-{name}" name="{name}" onchange="'
-        + ("this.form.view.disabled=true;" if name == "area" else "")
-        + f'this.form.submit()">{_options(values, query.get(name, ""))}</select>'
+        f'<select id="hs-{name}" name="{name}" onchange="{before.get(name, "")}'
+        f'this.form.submit()">{_options(values, query.get(name, ""))}</select>'
         for name, label, values in selects
     )
     export = "export.html?" + urlencode(query)

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
+from urllib.parse import urlencode
 
 import folium
 import pandas as pd
@@ -33,6 +34,7 @@ from api.mappanels import (
     THEME_LABELS,
     Source,
     controls_html,
+    flag_label,
     info_html,
     method_label,
     page_html,
@@ -50,8 +52,10 @@ __all__ = [
     "TILES_URL",
     "MapData",
     "MapView",
+    "api_urls",
     "basemap",
     "build_map",
+    "shown_label",
     "tiles_enabled",
 ]
 
@@ -63,7 +67,9 @@ TILES_URL = "/tiles/{z}/{x}/{y}"
 
 @dataclass(frozen=True)
 class MapView:
-    """What to show: theme, method, period and area (the page's query)."""
+    """What to show: theme or priority, flag, method, period and area (the
+    page's query). A priority replaces the theme (``theme`` is then ``all``);
+    a flag narrows either to incidents with that flag set."""
 
     theme: str = "all"
     method: str = "gistar"
@@ -71,12 +77,16 @@ class MapView:
     month_to: str | None = None
     area: str = "city"  # "city" or a ward/LSOA code
     view: tuple[float, float, float] | None = None  # lat, lon, zoom; None = fit area
-    notice: str = ""  # why the period shown is not the one asked for
+    notice: str = ""  # why the view shown is not the one asked for
+    priority: str = ""  # a partnership priority's id; "" = none
+    flag: str = ""  # a flag column (hotspots.schema.FLAG_COLUMNS); "" = any
 
     def query(self) -> dict[str, str]:
         """The query parameters that reproduce this view."""
         query = {
             "theme": self.theme,
+            "priority": self.priority,
+            "flag": self.flag,
             "method": self.method,
             "from": self.month_from or "",
             "to": self.month_to or "",
@@ -107,6 +117,37 @@ class MapData:
     notes: Sequence[str] = ()  # e.g. why a layer is missing
     ward_labels: Sequence[tuple[str, float, float]] = ()  # name, lat, lon
     chosen: Mapping[str, Any] | None = None  # the area's GeoJSON geometry and label
+    priorities: Sequence[tuple[str, str]] = ()  # (id, name) for the selector
+    flags: Sequence[str] = ()  # the flags the page's role may see
+    priority: tuple[str, str] | None = None  # the chosen one: name, what it selects
+    empty_note: str = ""  # why the layer has nothing to draw, said on the map
+
+
+def api_urls(view: MapView) -> tuple[str, str]:
+    """The API addresses of the view's layer and its incidents per location.
+
+    The theme, period and area as :mod:`api.map_api` writes them, then the
+    view's priority and flag (the API's ``priority`` and ``flag`` filters).
+    """
+    query = {"method": view.method, **view.query()}
+    extra = urlencode(
+        {k: v for k, v in (("priority", view.priority), ("flag", view.flag)) if v}
+    )
+
+    def joined(url: str) -> str:
+        return url + ("&" if "?" in url else "?") + extra if extra else url
+
+    return joined(layer_url(query)), joined(incidents_url(query))
+
+
+def shown_label(view: MapView, data: MapData) -> str:
+    """What incidents the view shows: its priority or theme, and its flag."""
+    what = (
+        f"Priority: {data.priority[0]}"
+        if view.priority and data.priority
+        else theme_label(view.theme)
+    )
+    return f"{what} · Flag: {flag_label(view.flag)}" if view.flag else what
 
 
 def tiles_enabled(settings: Settings) -> bool:
@@ -206,8 +247,16 @@ def _base_map(
 def _summary(view: MapView, data: MapData) -> dict[str, str]:
     layer = data.layers.get(view.method) or {}
     period = f"{view.month_from or '…'} to {view.month_to or '…'}"
-    rows = {
-        "Theme": theme_label(view.theme),
+    rows: dict[str, str] = {}
+    if view.priority and data.priority:
+        rows["Priority"] = data.priority[0]
+        rows["Priority covers"] = data.priority[1]
+        rows["Theme"] = "not used: the priority chooses the incidents"
+    else:
+        rows["Theme"] = theme_label(view.theme)
+    if view.flag:
+        rows["Flag"] = f"{flag_label(view.flag)}: only incidents with this flag"
+    rows |= {
         "Period": period,
         "Area": data.area_name,
         "Method": method_label(view.method),
@@ -243,7 +292,10 @@ def _panel(
     if not export:
         wards = [(r.code, r.name) for r in data.wards.itertuples(index=False)]
         areas = [("city", data.study_name), *data.districts, *wards]
-        controls = controls_html(view.query(), data.months, areas, data.methods)
+        controls = controls_html(
+            view.query(), data.months, areas, data.methods,
+            priorities=data.priorities, flags=data.flags,
+        )  # fmt: skip
     if view.notice:
         controls = (
             f'<p class="hs-note" id="hs-notice" role="status">{escape(view.notice)}</p>'
@@ -251,7 +303,7 @@ def _panel(
         )
     extra = [f"Basemap: {tiles[1]}"] if tiles is not None else []
     bar = " · ".join(
-        (theme_label(view.theme), f"{view.month_from} to {view.month_to}",
+        (shown_label(view, data), f"{view.month_from} to {view.month_to}",
          data.area_name, method_label(view.method))
     )  # fmt: skip
     return page_html(
@@ -275,25 +327,27 @@ def _config(
 ) -> dict[str, Any]:
     """What the page script needs: the view, the API addresses, labels, styles."""
     query = {"method": view.method, **view.query()}
-    theme = theme_label(view.theme)
+    shown = shown_label(view, data)
+    layer, incidents = api_urls(view)
     w, s, e, n = data.area_bounds
     return {
         "query": query,
         "labels": {
-            "hotspots": f"Hotspots: {method_label(view.method)}: {theme}",
+            "hotspots": f"Hotspots: {method_label(view.method)}: {shown}",
             "method": method_label(view.method),
-            "incidents": f"Incidents per location: {theme}",
+            "incidents": f"Incidents per location: {shown}",
             "wards": "Ward outlines and names",
             "lsoa": "LSOA outlines",
             "chosen": f"Chosen area: {data.area_name}",
             "streets": "Street names (police.uk locations)",
         },
         "urls": {
-            "layer": layer_url(query),
-            "incidents": incidents_url(query),
+            "layer": layer,
+            "incidents": incidents,
             "ward": "/api/v1/boundaries/ward",
             "lsoa": "/api/v1/boundaries/lsoa",
         },
+        "empty": data.empty_note,
         "styles": style_config(),
         "theme_labels": THEME_LABELS,
         "ward_labels": [list(w) for w in data.ward_labels],

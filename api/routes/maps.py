@@ -1,7 +1,9 @@
 """The map page (``/``), its standalone export (``/export.html``) and the street
 names it draws when there is no basemap (``/api/v1/map/streets``).
 
-Both pages take the same query: ``theme`` (``all`` or a theme), ``method``,
+Both pages take the same query: ``theme`` (``all`` or a theme), ``priority`` (a
+partnership priority's id; it replaces the theme), ``flag`` (a flag the page's
+role may see; a sensitive one is refused for a public page), ``method``,
 ``from`` and ``to`` (``YYYY-MM``), ``area`` (``city`` or a ward/LSOA code or
 name), ``view`` (``lat,lon,zoom``) and, for the page, ``print=1`` (the briefing
 view). Their values are declared in the OpenAPI schema (enums and patterns) but
@@ -21,17 +23,20 @@ from starlette.concurrency import run_in_threadpool
 
 from api.assets import inline_assets
 from api.errors import error_page
-from api.map_api import api_json, incidents_url, layer_url
+from api.map_api import api_json
 from api.map_change import default_map_query
 from api.mapdata import gather_map_data, resolve_view
 from api.mappanels import THEME_LABELS
-from api.mapview import MapData, MapView, build_map
+from api.mapview import MapData, MapView, api_urls, build_map
 from api.query import MONTH_PATTERN
 from api.routes.evaluation import default_choice
-from hotspots.access import parse_role, policy_for
+from hotspots.access import SENSITIVE_FLAGS, parse_role, policy_for
 from hotspots.analysis.registry import METHODS
 from hotspots.crs import BNG
 from hotspots.errors import HotspotError, InvalidParameterError
+from hotspots.priorities import load_priorities
+from hotspots.priorities.summary import summary_sentences
+from hotspots.schema import FLAG_COLUMNS
 from hotspots.street_labels import street_labels
 
 router = APIRouter(tags=["map"])
@@ -64,6 +69,26 @@ ToQ = Annotated[
     str | None,
     Query(alias="to", **_declared("Last month, YYYY-MM", pattern=MONTH_PATTERN)),
 ]
+PriorityQ = Annotated[
+    str | None,
+    Query(
+        **_declared(
+            "A partnership priority's id (GET /api/v1/priorities), or empty: it "
+            "replaces the theme",
+            pattern=r"^([a-z][a-z0-9_]{0,39})?$",
+        )
+    ),
+]
+FlagQ = Annotated[
+    str | None,
+    Query(
+        **_declared(
+            "Only incidents with this flag set; empty: any. Sensitive flags "
+            f"({', '.join(SENSITIVE_FLAGS)}) are refused for a public page",
+            enum=["", *FLAG_COLUMNS],
+        )
+    ),
+]
 AreaQ = Annotated[str | None, Query(description="'city' or a ward/LSOA code or name")]
 ViewQ = Annotated[
     str | None,
@@ -86,7 +111,9 @@ def _prepare(request: Request, query: dict[str, str | None]) -> tuple[MapView, M
     policy = policy_for(parse_role(settings.default_role))  # a page sends no key
     if not query.get("method"):  # the method that backtests best (api/map_change.py)
         query = default_map_query(query, months, _default_choice(request, query))
-    view = resolve_view(months, **query, pack=pack)
+    view = resolve_view(
+        months, **query, pack=pack, excluded_flags=policy.excluded_flags
+    )
     data = gather_map_data(
         store, request.app.state.layers, view, months, policy, pack,
         methods=(), with_incidents=False,
@@ -103,9 +130,9 @@ async def _render(
 ) -> tuple[MapView, str]:
     """The view shown and the page's HTML (its layer read through the API)."""
     view, data = await run_in_threadpool(_prepare, request, query)
-    urls = {"method": view.method, **view.query()}
-    layer_address = layer_url(urls)
+    layer_address, incidents_address = api_urls(view)
     notes = list(data.notes)
+    empty = ""
     layers: dict[str, Any] = {}
     if data.months:
         try:
@@ -114,13 +141,14 @@ async def _render(
             notes.append(f"{view.method} not shown: {exc}.")
         layer = layers.get(view.method) or {}
         if layer.get("note") and not layer.get("features"):
-            notes.append(f"Nothing to map: {layer['note']}.")
-    data = replace(data, layers=layers, notes=notes)
+            empty = _no_data(request, view) or f"Nothing to map: {layer['note']}."
+            notes.append(empty)
+    data = replace(data, layers=layers, notes=notes, empty_note=empty)
     embedded: dict[str, Any] = {}
     if export:  # a file with no server behind it carries the API's answers
         embedded = dict(layers and {layer_address: layers[view.method]})
         for address in (
-            incidents_url(urls), "/api/v1/boundaries/ward", "/api/v1/boundaries/lsoa"
+            incidents_address, "/api/v1/boundaries/ward", "/api/v1/boundaries/lsoa"
         ):  # fmt: skip
             embedded[address] = await api_json(request.app, address)
     settings = request.app.state.settings
@@ -141,10 +169,14 @@ async def map_query(
     month_to: ToQ = None,
     area: AreaQ = None,
     view: ViewQ = None,
+    priority: PriorityQ = None,
+    flag: FlagQ = None,
 ) -> dict[str, str | None]:
     """The map's query parameters (shared by the page and its export)."""
     return {
         "theme": theme,
+        "priority": priority,
+        "flag": flag,
         "method": method,
         "month_from": month_from,
         "month_to": month_to,
@@ -247,7 +279,7 @@ def _street_labels(request: Request) -> Any:
 
 def _default_choice(request: Request, query: dict[str, str | None]) -> Any:
     """The backtested default for the page's theme and area (cached per data)."""
-    theme = query.get("theme")
+    theme = None if query.get("priority") else query.get("theme")
     area = query.get("area")
     role = parse_role(request.app.state.settings.default_role)
     return default_choice(
@@ -258,10 +290,38 @@ def _default_choice(request: Request, query: dict[str, str | None]) -> Any:
     )  # fmt: skip
 
 
+def _no_data(request: Request, view: MapView) -> str:
+    """The priorities pack's plain sentence for a priority with nothing stored
+    in the period (e.g. mental health in the sample); "" when no priority."""
+    if not view.priority:
+        return ""
+    priority = load_priorities(request.app.state.pack).get(view.priority)
+    figures = {  # the figures the pack's no-data sentence reads
+        "name": priority.name,
+        "total": 0,
+        "period": {"text": _period_text(view)},
+        "missing_flags": list(priority.missing_flags),
+        "selection": {
+            "themes": list(priority.match.themes),
+            "categories": list(priority.match.categories),
+            "flags": list(priority.match.flags),
+        },
+    }
+    return str(summary_sentences(figures)[0]["text"])
+
+
+def _period_text(view: MapView) -> str:
+    """The view's months as the pack writes them: ``2017-05 to 2017-07``."""
+    if view.month_from == view.month_to:
+        return str(view.month_from)
+    return f"{view.month_from} to {view.month_to}"
+
+
 def _filename(view: MapView) -> str:
     parts = [
         "hotspots",
-        view.theme,
+        view.priority or view.theme,
+        view.flag,
         view.method,
         view.month_from or "",
         view.month_to or "",

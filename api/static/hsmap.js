@@ -256,12 +256,27 @@
       }
     });
     this.hotspots.addLayer(geo);
+    if (!styled.drawn.length && cfg.empty) { this.emptyNote(cfg.empty); }
     var legend = document.getElementById("hs-legend-body");
     if (legend) { legend.insertAdjacentHTML("afterbegin", legendHtml(styled.legend)); }
     if (layer.note) { this.note(layer.note); }
     // When the first hotspot was drawn (ms since navigation): the page's speed.
     document.body.setAttribute("data-hotspots-ms", String(Math.round(performance.now())));
     document.body.setAttribute("data-hotspots", String(styled.drawn.length));
+  };
+
+  /* Nothing to draw (e.g. a priority no stored source covers): say why on
+     the map itself, where a phone user with the drawer shut will see it. */
+  hs.emptyNote = function (text) {
+    var box = L.control({position: "topright"});
+    box.onAdd = function () {
+      var el = L.DomUtil.create("div", "hs-empty");
+      el.id = "hs-empty";
+      el.setAttribute("role", "status");
+      el.textContent = text;
+      return el;
+    };
+    box.addTo(this.map);
   };
 
   hs.wardLayer = function () {
@@ -406,8 +421,8 @@
     if (this.cfg.export || !window.history || !window.history.replaceState) { return; }
     var c = this.map.getCenter(), url = new URL(window.location.href);
     var q = this.cfg.query;
-    ["theme", "method", "from", "to", "area"].forEach(function (k) {
-      if (q[k]) { url.searchParams.set(k, q[k]); }
+    ["theme", "priority", "flag", "method", "from", "to", "area"].forEach(function (k) {
+      if (q[k]) { url.searchParams.set(k, q[k]); } else { url.searchParams.delete(k); }
     });
     url.searchParams.set("view", c.lat.toFixed(5) + "," + c.lng.toFixed(5) + ","
       + Number(this.map.getZoom().toFixed(2)));
