@@ -139,8 +139,11 @@ def controls_html(
     ``priorities`` are (id, name); ``flags`` those the page's role may see.
     """
     month_rows = [(m, m) for m in months]
+    themes = list(THEME_LABELS.items())
+    if query.get("priority"):  # say why the theme shows "all"
+        themes[0] = ("all", "All (the priority chooses)")
     selects = [
-        ("theme", "Theme", list(THEME_LABELS.items())),
+        ("theme", "Theme", themes),
         ("priority", "Priority", [("", "none"), *priorities]),
         ("flag", "Flag", [("", "any"), *((f, flag_label(f)) for f in flags)]),
         ("method", "Method", [(m, method_label(m)) for m in methods]),

@@ -26,7 +26,7 @@ from api.errors import error_page
 from api.map_api import api_json
 from api.map_change import default_map_query
 from api.mapdata import gather_map_data, resolve_view
-from api.mappanels import THEME_LABELS
+from api.mappanels import THEME_LABELS, flag_label
 from api.mapview import MapData, MapView, api_urls, build_map
 from api.query import MONTH_PATTERN
 from api.routes.evaluation import default_choice
@@ -291,11 +291,17 @@ def _default_choice(request: Request, query: dict[str, str | None]) -> Any:
 
 
 def _no_data(request: Request, view: MapView) -> str:
-    """The priorities pack's plain sentence for a priority with nothing stored
-    in the period (e.g. mental health in the sample); "" when no priority."""
+    """Why a priority's layer is empty: the priorities pack's plain sentence
+    when it has nothing stored in the period (e.g. mental health in the
+    sample), or that none of it has the flag; "" when no priority."""
     if not view.priority:
         return ""
     priority = load_priorities(request.app.state.pack).get(view.priority)
+    if view.flag:
+        return (
+            f"Nothing to map: no incident of {priority.name} that this map may "
+            f"show is flagged {flag_label(view.flag).lower()} in {_period_text(view)}."
+        )
     figures = {  # the figures the pack's no-data sentence reads
         "name": priority.name,
         "total": 0,

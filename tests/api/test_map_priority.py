@@ -90,7 +90,7 @@ def test_a_priority_goes_into_the_layer_the_url_and_the_panel(
     assert rows["Theme"] == "not used: the priority chooses the incidents"
     assert "domestic abuse" in rows["Priority covers"]
     assert "not shown to this map" in rows["Priority covers"]  # public role
-    assert ("all", "All incidents", True) in _options(page.text, "theme")
+    assert ("all", "All (the priority chooses)", True) in _options(page.text, "theme")
     assert ("violence", "Violence and sexual violence", True) in _options(
         page.text, "priority"
     )
@@ -187,6 +187,22 @@ def test_a_priority_with_no_data_says_the_packs_note_on_the_map(
     assert config["empty"] == sentence  # drawn on the map by the page script
     assert _summary(page.text)["Note"] == sentence.replace("'", "&#x27;")
     assert client.get(config["urls"]["layer"]).json()["features"] == []
+
+
+def test_a_flag_that_empties_a_priority_says_so_not_the_no_data_note(
+    client: TestClient,
+) -> None:
+    page = client.get(
+        "/",
+        params={"method": "grid", "priority": "violence", "flag": "alcohol_related"},
+    )
+    config = _config(page.text)
+    assert client.get(config["urls"]["layer"]).json()["features"] == []
+    assert config["empty"] == (
+        "Nothing to map: no incident of Violence and sexual violence that this map "
+        f"may show is flagged alcohol-related in {config['query']['from']} to "
+        f"{config['query']['to']}."
+    )
 
 
 def test_export_carries_the_priority_and_flag(client: TestClient) -> None:
