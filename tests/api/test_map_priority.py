@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from api.cache import LayerCache
 from api.main import create_app
-from api.mapdata import resolve_view
-from hotspots.access import Role
+from api.mapdata import gather_map_data, resolve_view
+from api.mapview import build_map
+from hotspots.access import Role, policy_for
+from hotspots.areas.registry import default_pack
 from hotspots.disclosure import SENSITIVE_FLAGS
+from hotspots.errors import InvalidParameterError
 from hotspots.priorities import load_priorities
 from hotspots.priorities.pack import build_pack
 from hotspots.settings import Settings
@@ -235,3 +241,28 @@ def test_priority_and_flag_are_declared_in_openapi(client: TestClient) -> None:
             "hate_crime",
             "sexual_offence",
         ]
+
+
+def test_a_priority_added_in_data_appears_in_the_map(
+    sample_url: str, tmp_path: Path
+) -> None:
+    """A new [[priority]] in a pack's priorities.toml: selector, view, layer."""
+    (tmp_path / "priorities.toml").write_text(
+        '[[priority]]\nid = "night_time"\nname = "Night-time economy"\n'
+        'description = "Alcohol-related harm."\nflags = ["alcohol_related"]\n',
+        encoding="utf-8",
+    )
+    pack = replace(default_pack(), folder=tmp_path)
+    store = open_store(sample_url)
+    months = store.months()
+    view = resolve_view(months, priority="night_time", method="grid", pack=pack)
+    data = gather_map_data(
+        store, LayerCache(), view, months, policy_for(Role.PUBLIC), pack,
+        methods=(), with_incidents=False,
+    )  # fmt: skip
+    html = build_map(view, data, Settings()).get_root().render()
+    assert ("night_time", "Night-time economy", True) in _options(html, "priority")
+    assert "Priority: Night-time economy" in html
+    assert "priority=night_time" in _config(html)["urls"]["layer"]
+    with pytest.raises(InvalidParameterError, match="valid: night_time"):
+        resolve_view(months, priority="violence", pack=pack)
