@@ -30,18 +30,17 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from hotspots.errors import StoreError
-from hotspots.period import day_after
-from hotspots.schema import FLAG_COLUMNS, INCIDENT_COLUMNS, DatePrecision, Theme
+from hotspots.schema import FLAG_COLUMNS, INCIDENT_COLUMNS
 from hotspots.store.base import (
     BATCH_COLUMNS,
     REJECT_COLUMNS,
     BatchRecord,
     BatchResult,
     IncidentQuery,
-    PriorityMatch,
 )
 from hotspots.store.postgis_batch import PostGISBatchWriter, insert_batch
 from hotspots.store.revisions import require_head
+from hotspots.store.where import Dialect, where_clause
 
 __all__ = ["BNG_SRID", "PostGISStore", "display_url", "libpq_url"]
 
@@ -260,96 +259,36 @@ def _flags_as_bool(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+class _PostGIS(Dialect):
+    """PostgreSQL's SQL: ``%s`` marks, lists as arrays, boolean flags, and the
+    box and radius by PostGIS on the GiST index of ``geom``."""
+
+    mark = "%s"
+
+    def any_of(self, column: str, values: Sequence[object]) -> tuple[str, list[object]]:
+        return f"{column} = ANY(%s)", [list(values)]
+
+    def is_true(self, column: str) -> str:
+        return f"{column} IS TRUE"
+
+    def in_box(
+        self, x0: float, y0: float, x1: float, y1: float
+    ) -> tuple[str, list[object]]:
+        return (
+            f"ST_Intersects(geom, ST_MakeEnvelope(%s, %s, %s, %s, {BNG_SRID}))",
+            [x0, y0, x1, y1],
+        )
+
+    def within(self, x: float, y: float, radius_m: float) -> tuple[str, list[object]]:
+        return (
+            f"ST_DWithin(geom, ST_SetSRID(ST_MakePoint(%s, %s), {BNG_SRID}), %s)",
+            [x, y, radius_m],
+        )
+
+
+_SQL = _PostGIS()
+
+
 def _where(query: IncidentQuery) -> tuple[str, list[object]]:
-    """``WHERE ...`` and its parameters for ``query``, the SQLite store's rules."""
-    clauses: list[str] = []
-    params: list[object] = []
-
-    def any_of(column: str, values: Sequence[object]) -> None:
-        clauses.append(f"{column} = ANY(%s)")
-        params.append(list(values))
-
-    if query.themes:
-        themes = [str(t) for t in query.themes]
-        clause = "theme = ANY(%s)"
-        if Theme.ALCOHOL.value in themes:
-            clause = f"({clause} OR alcohol_related)"
-        clauses.append(clause)
-        params.append(themes)
-    if query.categories:
-        any_of("category", [str(c) for c in query.categories])
-    if query.sources:
-        any_of("source", [str(s) for s in query.sources])
-    if query.ward_codes:
-        any_of("ward_code", [str(c) for c in query.ward_codes])
-    if query.lsoa_codes:
-        any_of("lsoa_code", [str(c) for c in query.lsoa_codes])
-    if query.month_from:
-        clauses.append("month >= %s")
-        params.append(query.month_from)
-    if query.month_to:
-        clauses.append("month <= %s")
-        params.append(query.month_to)
-    if query.day_from:  # ISO text: the start of the known period is on/after it
-        clauses.append("occurred_at >= %s")
-        params.append(query.day_from)
-    if query.day_to:  # ... and its end is before the next day
-        end = day_after(query.day_to)
-        clauses.append(
-            f"occurred_at < %s AND (occurred_precision <> '{DatePrecision.MONTH}' "
-            "OR month < %s)"
-        )
-        params.extend([end, end[:7]])
-    if query.incident_ids:
-        any_of("incident_id", [int(i) for i in query.incident_ids])
-    if query.after_id is not None:
-        clauses.append("incident_id > %s")
-        params.append(int(query.after_id))
-    if query.bbox_bng:
-        x0, y0, x1, y1 = (float(v) for v in query.bbox_bng)
-        clauses.append(
-            f"ST_Intersects(geom, ST_MakeEnvelope(%s, %s, %s, %s, {BNG_SRID}))"
-        )
-        params.extend([x0, y0, x1, y1])
-    if query.within_m:
-        x, y, r = (float(v) for v in query.within_m)
-        clauses.append(
-            f"ST_DWithin(geom, ST_SetSRID(ST_MakePoint(%s, %s), {BNG_SRID}), %s)"
-        )
-        params.extend([x, y, r])
-    if query.flags:
-        clauses.append(_any_flag(query.flags))
-    if query.priority is not None:
-        clause, values = _priority_clause(query.priority)
-        clauses.append(clause)
-        params.extend(values)
-    return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
-
-
-def _any_flag(flags: Sequence[str]) -> str:
-    """``(f1 OR f2)``; a name that is no flag column is an error (it becomes
-    SQL text, so only the schema's own names may pass)."""
-    unknown = sorted(set(flags) - set(FLAG_COLUMNS))
-    if unknown:
-        raise ValueError(
-            f"unknown flag(s) {', '.join(unknown)}; flags: {', '.join(FLAG_COLUMNS)}"
-        )
-    return "(" + " OR ".join(f"{f} IS TRUE" for f in dict.fromkeys(flags)) + ")"
-
-
-def _priority_clause(match: PriorityMatch) -> tuple[str, list[object]]:
-    """Theme OR category OR flag, as :class:`PriorityMatch` documents."""
-    parts: list[str] = []
-    params: list[object] = []
-    if match.themes:
-        parts.append("theme = ANY(%s)")
-        params.append([str(t) for t in match.themes])
-        if Theme.ALCOHOL.value in match.themes:
-            parts.append("alcohol_related IS TRUE")
-    if match.categories:
-        keys = [c.lower().replace("-", " ").replace("_", " ") for c in match.categories]
-        parts.append("lower(replace(replace(category, '-', ' '), '_', ' ')) = ANY(%s)")
-        params.append(keys)
-    if match.flags:
-        parts.append(_any_flag(match.flags))
-    return ("(" + " OR ".join(parts) + ")" if parts else "false"), params
+    """``WHERE ...`` and its parameters for ``query`` (the rules of where.py)."""
+    return where_clause(query, _SQL)

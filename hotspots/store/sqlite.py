@@ -25,20 +25,19 @@ from typing import Any
 import pandas as pd
 
 from hotspots.errors import StoreError
-from hotspots.period import day_after
-from hotspots.schema import FLAG_COLUMNS, INCIDENT_COLUMNS, DatePrecision, Theme
+from hotspots.schema import FLAG_COLUMNS, INCIDENT_COLUMNS
 from hotspots.store.base import (
     BATCH_COLUMNS,
     REJECT_COLUMNS,
     BatchRecord,
     BatchResult,
     IncidentQuery,
-    PriorityMatch,
 )
 from hotspots.store.migrate import sqlite_revision
 from hotspots.store.premises_sqlite import PREMISES_SCHEMA
 from hotspots.store.revisions import HEAD_REVISION, REVISIONS, require_head
 from hotspots.store.sqlite_batch import BatchWriter, _insert_batch
+from hotspots.store.where import Dialect, where_clause
 
 __all__ = ["SQLiteStore"]
 
@@ -332,98 +331,34 @@ class SQLiteStore:
         """Nothing to release: connections live only for one call."""
 
 
-def _where(query: IncidentQuery) -> tuple[str, list[object]]:
-    clauses: list[str] = []
-    params: list[object] = []
+class _SQLite(Dialect):
+    """SQLite's SQL: ``?`` marks, flags as 0/1, the box and circle by comparisons."""
 
-    def any_of(column: str, values: object) -> None:
-        values = list(values)  # type: ignore[call-overload]
-        clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
-        params.extend(values)
+    mark = "?"
 
-    if query.themes:
-        themes = [str(t) for t in query.themes]
-        clause = f"theme IN ({', '.join('?' * len(themes))})"
-        if Theme.ALCOHOL.value in themes:
-            clause = f"({clause} OR alcohol_related = 1)"
-        clauses.append(clause)
-        params.extend(themes)
-    if query.categories:
-        any_of("category", query.categories)
-    if query.sources:
-        any_of("source", query.sources)
-    if query.ward_codes:
-        any_of("ward_code", query.ward_codes)
-    if query.lsoa_codes:
-        any_of("lsoa_code", query.lsoa_codes)
-    if query.month_from:
-        clauses.append("month >= ?")
-        params.append(query.month_from)
-    if query.month_to:
-        clauses.append("month <= ?")
-        params.append(query.month_to)
-    if query.day_from:  # ISO text: the start of the known period is on/after it
-        clauses.append("occurred_at >= ?")
-        params.append(query.day_from)
-    if query.day_to:  # ... and its end is before the next day
-        end = day_after(query.day_to)
-        clauses.append(
-            f"occurred_at < ? AND (occurred_precision != '{DatePrecision.MONTH}' "
-            "OR month < ?)"
-        )
-        params.extend([end, end[:7]])
-    if query.incident_ids:
-        any_of("incident_id", [int(i) for i in query.incident_ids])
-    if query.after_id is not None:
-        clauses.append("incident_id > ?")
-        params.append(int(query.after_id))
-    if query.bbox_bng:
-        clauses.append("easting BETWEEN ? AND ? AND northing BETWEEN ? AND ?")
-        x0, y0, x1, y1 = query.bbox_bng
-        params.extend([x0, x1, y0, y1])
-    if query.within_m:
-        x, y, r = (float(v) for v in query.within_m)
-        clauses.append(  # the box first (cheap comparisons), then the circle
+    def any_of(self, column: str, values: Sequence[object]) -> tuple[str, list[object]]:
+        return f"{column} IN ({', '.join('?' * len(values))})", list(values)
+
+    def is_true(self, column: str) -> str:
+        return f"{column} = 1"
+
+    def in_box(
+        self, x0: float, y0: float, x1: float, y1: float
+    ) -> tuple[str, list[object]]:
+        return "easting BETWEEN ? AND ? AND northing BETWEEN ? AND ?", [x0, x1, y0, y1]
+
+    def within(self, x: float, y: float, radius_m: float) -> tuple[str, list[object]]:
+        r = radius_m  # the box first (cheap comparisons), then the circle
+        return (
             "easting BETWEEN ? AND ? AND northing BETWEEN ? AND ? AND "
-            "(easting - ?) * (easting - ?) + (northing - ?) * (northing - ?) <= ?"
+            "(easting - ?) * (easting - ?) + (northing - ?) * (northing - ?) <= ?",
+            [x - r, x + r, y - r, y + r, x, x, y, y, r * r],
         )
-        params.extend([x - r, x + r, y - r, y + r, x, x, y, y, r * r])
-    if query.flags:
-        clauses.append(_any_flag(query.flags))
-    if query.priority is not None:
-        clause, values = _priority_clause(query.priority)
-        clauses.append(clause)
-        params.extend(values)
-    return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
-def _any_flag(flags: Sequence[str]) -> str:
-    """``(f1 = 1 OR f2 = 1)``; a name that is no flag column is an error (it
-    becomes SQL text, so only the schema's own names may pass)."""
-    unknown = sorted(set(flags) - set(FLAG_COLUMNS))
-    if unknown:
-        raise ValueError(
-            f"unknown flag(s) {', '.join(unknown)}; flags: {', '.join(FLAG_COLUMNS)}"
-        )
-    return "(" + " OR ".join(f"{f} = 1" for f in dict.fromkeys(flags)) + ")"
+_SQL = _SQLite()
 
 
-def _priority_clause(match: PriorityMatch) -> tuple[str, list[object]]:
-    """Theme OR category OR flag, as :class:`PriorityMatch` documents."""
-    parts: list[str] = []
-    params: list[object] = []
-    if match.themes:
-        parts.append(f"theme IN ({', '.join('?' * len(match.themes))})")
-        params.extend(str(t) for t in match.themes)
-        if Theme.ALCOHOL.value in match.themes:
-            parts.append("alcohol_related = 1")
-    if match.categories:
-        keys = [c.lower().replace("-", " ").replace("_", " ") for c in match.categories]
-        parts.append(
-            "lower(replace(replace(category, '-', ' '), '_', ' ')) "
-            f"IN ({', '.join('?' * len(keys))})"
-        )
-        params.extend(keys)
-    if match.flags:
-        parts.append(_any_flag(match.flags))
-    return ("(" + " OR ".join(parts) + ")" if parts else "0 = 1"), params
+def _where(query: IncidentQuery) -> tuple[str, list[object]]:
+    """``WHERE ...`` and its parameters for ``query`` (the rules of where.py)."""
+    return where_clause(query, _SQL)

@@ -286,8 +286,8 @@ def test_every_query_field_is_a_filter_in_both_stores() -> None:
 
     names = {f.name for f in fields(IncidentQuery)}
     assert names == {*FILTER_VALUES, "columns", "limit"}, (
-        "IncidentQuery has a new field: make both stores' _where honour it "
-        "(hotspots/store/sqlite.py and postgis.py) and add it to FILTER_VALUES"
+        "IncidentQuery has a new field: make the shared WHERE clause honour it "
+        "(hotspots/store/where.py) and add it to FILTER_VALUES"
     )
     for name, value in FILTER_VALUES.items():
         query = IncidentQuery(**{name: value})  # type: ignore[arg-type]
