@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -529,6 +530,8 @@ def serve(
         f"{' (listening on every interface)' if every else ''}\n"
         f"API docs: http://{shown}:{bind_port}/docs"
     )
+    if every:  # uvicorn's own "running on http://0.0.0.0:..." is no address either
+        logging.getLogger("uvicorn.error").addFilter(_no_bind_address_line)
     uvicorn.run(
         create_app(settings),
         host=bind_host,
@@ -536,6 +539,11 @@ def serve(
         log_level="info",
         access_log=access_log,
     )
+
+
+def _no_bind_address_line(record: logging.LogRecord) -> bool:
+    """Drop uvicorn's start line, which names the bind address, not a URL."""
+    return not str(record.msg).startswith("Uvicorn running on")
 
 
 if __name__ == "__main__":

@@ -182,3 +182,39 @@ def test_unsupported_store_url_is_a_clear_error(monkeypatch, tmp_path: Path) -> 
     result = runner.invoke(app, ["ingest", str(PORTSMOUTH_CSV)])
     assert result.exit_code == 2
     assert "sqlite:///" in result.stderr
+
+
+def test_serve_on_every_interface_prints_a_url_to_open(tmp_path: Path) -> None:
+    """In a container the service binds 0.0.0.0, which no browser can open: it
+    prints http://localhost:PORT and uvicorn's own bind-address line is dropped."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests.live_server import free_port
+
+    port = free_port()
+    env = {**os.environ, "HOTSPOTS_DATA_DIR": str(tmp_path), "HOTSPOTS_AREA": "",
+           "HOTSPOTS_COMPUTE_PROCESSES": "0"}  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "hotspots.cli", "serve", "--host", "0.0.0.0",
+         "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health"):
+                    break
+            except OSError:
+                time.sleep(0.3)
+    finally:
+        server.send_signal(signal.SIGINT)
+        output, _ = server.communicate(timeout=30)
+    assert f"Map: http://localhost:{port}/" in output
+    assert "Application startup complete" in output  # uvicorn still logs
+    assert "0.0.0.0" not in output
