@@ -214,6 +214,19 @@ def _legend(emerging: Mapping[str, Any], change: Mapping[str, Any]) -> str:
     )
 
 
+#: What a tooltip shows for a value the disclosure rule withheld (JSON null).
+WITHHELD = "withheld (small count)"
+
+
+def _withheld_said(features: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Features whose withheld values read as such in a tooltip, not "null"."""
+    return [
+        {**f, "properties": {k: WITHHELD if v is None else v
+                             for k, v in f["properties"].items()}}
+        for f in features
+    ]  # fmt: skip
+
+
 def _meaning(name: str) -> str:
     key = name.split(" ")[0]
     text = CLASS_TEXT.get(key, name)
@@ -305,7 +318,8 @@ def build_change_map(
     shown_change = _in_area(change, area)
     if shown_change.get("features"):
         folium.GeoJson(
-            {"type": "FeatureCollection", "features": shown_change["features"]},
+            {"type": "FeatureCollection",
+             "features": _withheld_said(shown_change["features"])},
             name="Change (this period against the last)", show=False,
             style_function=lambda f: {
                 "fillColor": CHANGE_COLOURS[f["properties"]["direction"]][0]

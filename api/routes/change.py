@@ -167,13 +167,14 @@ def _change_page(
     area: str | None, month_from: str | None, month_to: str | None,
 ) -> HTMLResponse:  # fmt: skip
     chosen = resolve_area(area, pack)
-    flags = policy_for(parse_role(settings.default_role)).excluded_flags
+    policy = policy_for(parse_role(settings.default_role))  # the page has no key
+    flags, rule = policy.excluded_flags, policy.disclosure
     name = None if theme in (None, "", "all") else parse_theme(theme).value
     periods, notice = change_periods(store.months(), month_from, month_to)
     memo = memo_of(request.app.state)
     version = store.data_version()
     args = {"theme": name, "periods": periods, "fdr": 0.05, "study_area": None,
-            "flags": flags}  # fmt: skip
+            "flags": flags, "disclosure": repr(rule)}  # fmt: skip
     before, after = periods or (None, None)
     last = after[1] if after else None
     months = store.months()
@@ -182,14 +183,15 @@ def _change_page(
     try:
         change = memo.get("change", args, version, lambda: change_layer(
             store, theme=name, pack=pack, excluded_flags=flags, before=before,
-            after=after))  # fmt: skip
+            after=after, disclosure=rule))  # fmt: skip
         emerging = memo.get(
             "emerging",
             {"theme": name, "from": None, "to": last, "scheme": "ehsa", "lag": 1,
-             "alpha": 0.05, "unit": "month", "flags": flags},
+             "alpha": 0.05, "unit": "month", "flags": flags,
+             "disclosure": repr(rule)},
             version,
             lambda: emerging_layer(store, theme=name, pack=pack, excluded_flags=flags,
-                                   month_to=last),
+                                   month_to=last, disclosure=rule),
         )  # fmt: skip
     except EmptyInputError as exc:
         return HTMLResponse(f"<p>Nothing to show: {exc}.</p>")

@@ -6,6 +6,7 @@ incident is counted), and no geometry finer than the role's resolution.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -178,3 +179,12 @@ def test_change_layers_show_no_small_counts(sample_client: TestClient) -> None:
     assert any(
         0 < f["properties"]["n_before"] < 3 for f in analyst["features"]
     )  # the rule had something to withhold
+
+
+def test_the_change_page_says_withheld_not_null(sample_client: TestClient) -> None:
+    page = sample_client.get("/change?theme=asb")
+    assert page.status_code == 200
+    assert "withheld (small count)" in page.text
+    assert '"n_before": null' not in page.text and '"n_after": null' not in page.text
+    # The page's own layers pass the rule too (a rewrite once lost it).
+    assert not re.search(r'"(n_before|n_after|n)": [12],', page.text)
