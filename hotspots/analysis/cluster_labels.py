@@ -5,13 +5,12 @@ incidents may sit on twenty thousand distinct locations.  Both density methods
 here run on the distinct locations, each weighted by its incident count (or summed
 harm weight), and give every incident the label of its location:
 
-* DBSCAN: scikit-learn's :class:`~sklearn.cluster.DBSCAN` with the weights as
-  ``sample_weight`` (a location of weight ``w`` counts ``w`` times towards
-  ``min_samples``).  This is exactly DBSCAN on all incidents: coincident
-  incidents are within ``eps`` of each other and share every neighbourhood.  Its
-  memory grows with the number of neighbour pairs among locations, so a run is
-  refused above :data:`MAX_NEIGHBOUR_PAIRS` (about 0.4 GB of indices), estimated
-  before any is held (:func:`dbscan_pairs_cost`, :mod:`hotspots.analysis.cost`).
+* DBSCAN: the exact grid method of :mod:`hotspots.analysis.dbscan_grid` with
+  the weights as sample weights (a location of weight ``w`` counts ``w`` times
+  towards ``min_samples``): labels equal scikit-learn's
+  :class:`~sklearn.cluster.DBSCAN` with ``sample_weight``, numbering included.
+  This is exactly DBSCAN on all incidents: coincident incidents are within
+  ``eps`` of each other and share every neighbourhood.  Memory is O(locations).
 * HDBSCAN: :func:`~hotspots.analysis.weighted_hdbscan.weighted_hdbscan`, which
   is O(m²) in time (7-11 s at 50,000) and O(m) in memory for ``m`` locations.
   Above :data:`MAX_HDBSCAN_LOCATIONS`
@@ -30,22 +29,18 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.spatial import cKDTree
-from sklearn.cluster import DBSCAN
 
 from hotspots.analysis import cost as _cost
-from hotspots.analysis.cost import Cost, check_cost, dbscan_cost
+from hotspots.analysis.dbscan_grid import GridDBSCAN
 from hotspots.analysis.weighted_hdbscan import weighted_hdbscan
 from hotspots.errors import InvalidParameterError
 
 __all__ = [
     "MAX_HDBSCAN_LOCATIONS",
-    "MAX_NEIGHBOUR_PAIRS",
     "SNAP_CELLS_M",
     "Locations",
     "dbscan_labels",
     "dbscan_location_labels",
-    "dbscan_pairs_cost",
     "hdbscan_labels",
     "hdbscan_location_labels",
     "rank_labels",
@@ -56,10 +51,6 @@ __all__ = [
 MAX_HDBSCAN_LOCATIONS = _cost.MAX_HDBSCAN_LOCATIONS
 #: Grid cell sizes (metres) tried, finest first, above that limit.
 SNAP_CELLS_M = (10.0, 20.0, 25.0, 50.0, 100.0)
-#: Most location pairs within ``eps`` that DBSCAN may hold in memory.
-MAX_NEIGHBOUR_PAIRS = _cost.MAX_NEIGHBOUR_PAIRS
-#: Locations sampled to estimate the pairs before counting them exactly.
-PAIRS_SAMPLE = 2_000
 
 
 @dataclass(frozen=True)
@@ -148,52 +139,12 @@ def rank_labels(
     return out
 
 
-def dbscan_pairs_cost(loc: Locations, eps_m: float) -> Cost:
-    """The location pairs within ``eps_m`` as a cost, refused above the limit.
-
-    Estimated first from a sample of locations (a radius spanning a city
-    links every pair, and counting them all would itself take minutes), then
-    counted exactly when the estimate is within twice the limit.
-
-    Raises
-    ------
-    InvalidParameterError
-        If more than :data:`MAX_NEIGHBOUR_PAIRS` location pairs lie within
-        ``eps_m`` (scikit-learn would hold them all in memory).
-    """
-    change = "use a smaller eps_m or fewer incidents"
-    tree = cKDTree(loc.xy)
-    m = len(loc)
-    if m > PAIRS_SAMPLE:
-        sample = np.random.default_rng(0).choice(m, PAIRS_SAMPLE, replace=False)
-        counts = tree.query_ball_point(loc.xy[sample], r=eps_m, return_length=True)
-        estimate = float(np.mean(counts)) * m
-        if estimate > 2 * MAX_NEIGHBOUR_PAIRS:
-            cost = dbscan_cost(m, estimate, budget=MAX_NEIGHBOUR_PAIRS)
-            return check_cost(cost, change)
-    pairs = tree.query_ball_point(loc.xy, r=eps_m, return_length=True, workers=-1)
-    cost = dbscan_cost(m, float(pairs.sum()), budget=MAX_NEIGHBOUR_PAIRS)
-    return check_cost(cost, change)
-
-
 def dbscan_location_labels(
-    loc: Locations, *, eps_m: float, min_samples: int, cost: Cost | None = None
+    loc: Locations, *, eps_m: float, min_samples: int
 ) -> NDArray[np.intp]:
-    """Weighted DBSCAN label of each distinct location (unranked, ``-1`` = noise).
-
-    ``cost``: the pairs already checked by :func:`dbscan_pairs_cost` (else
-    they are checked here).
-
-    Raises
-    ------
-    InvalidParameterError
-        If more than :data:`MAX_NEIGHBOUR_PAIRS` location pairs lie within
-        ``eps_m`` (scikit-learn would hold them all in memory).
-    """
-    if cost is None:
-        dbscan_pairs_cost(loc, eps_m)
-    model = DBSCAN(eps=eps_m, min_samples=min_samples)
-    return model.fit(loc.xy, sample_weight=loc.weight).labels_.astype(np.intp)
+    """Weighted DBSCAN label of each distinct location (unranked, ``-1`` = noise),
+    by the exact grid method (its cost is checked by the caller)."""
+    return GridDBSCAN(loc.xy, loc.weight, eps_m).labels(min_samples)
 
 
 def _snap_cell(loc: Locations, max_locations: int) -> float | None:

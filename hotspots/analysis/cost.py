@@ -42,7 +42,6 @@ __all__ = [
     "MAX_FFT_CELLS",
     "MAX_HDBSCAN_LOCATIONS",
     "MAX_MIN_SAMPLES",
-    "MAX_NEIGHBOUR_PAIRS",
     "MAX_PERMUTATIONS",
     "MAX_SEED",
     "WORK_BUDGET",
@@ -52,7 +51,6 @@ __all__ = [
     "check_permutations",
     "check_seed",
     "check_within_extent",
-    "dbscan_cost",
     "dbscan_grid_cost",
     "gistar_cost",
     "hdbscan_cost",
@@ -70,8 +68,6 @@ MAX_SEED = 2**32 - 1
 WORK_BUDGET = 2_500_000_000
 #: Most cells of a padded FFT grid (KDE surface, large Gi* windows): ~2 GB peak.
 MAX_FFT_CELLS = 16_000_000
-#: Most location pairs within ``eps_m`` DBSCAN may hold (about 0.4 GB of indices).
-MAX_NEIGHBOUR_PAIRS = 50_000_000
 #: Most distinct locations HDBSCAN clusters directly: its steps are m squared.
 MAX_HDBSCAN_LOCATIONS = math.isqrt(WORK_BUDGET)
 #: Declared maxima of single values (the study-area bound is usually tighter).
@@ -200,17 +196,6 @@ def kde_cost(fft_cells: int, points: int, ring_cells: int) -> Cost:
         f"{ring_cells:,} ring cells x 9 moments"
     )
     return Cost("kde", fft_steps + ring_steps, formula)
-
-
-def dbscan_cost(
-    locations: int, pairs: float, budget: float = MAX_NEIGHBOUR_PAIRS
-) -> Cost:
-    """scikit-learn DBSCAN steps: the location pairs within ``eps_m``, each held
-    in memory, so their budget is :data:`MAX_NEIGHBOUR_PAIRS`. The ``dbscan``
-    layer uses the grid method instead (:func:`dbscan_grid_cost`); this is the
-    cost of :func:`~hotspots.analysis.cluster_labels.dbscan_location_labels`."""
-    formula = f"{pairs:,.0f} pairs within eps_m among {locations:,} locations"
-    return Cost("dbscan", float(pairs), formula, budget)
 
 
 def dbscan_grid_cost(locations: int, checks: int) -> Cost:
