@@ -89,7 +89,9 @@ def test_concurrent_ingests_into_one_database_lose_and_duplicate_nothing(
         assert stores[0].count() == reference.count() == sum(stored)
         ids = stores[0].incidents(IncidentQuery(columns=["incident_id"]))
         assert ids["incident_id"].is_unique
-        assert stores[1].data_version() == 2
+        # One bump per ingest that stored anything: whichever file commits second
+        # may find all its crimes stored already (then it bumps nothing).
+        assert stores[1].data_version() == sum(1 for n in stored if n > 0) >= 1
         batches = stores[0].batches()
         assert batches["rows_stored"].sum() == reference.count()
     finally:
