@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.deps import PackDep, PolicyDep, StoreDep
+from api.memo import memo_of
 from api.query import MonthQuery
 from hotspots.errors import HotspotError
 from hotspots.priorities.model import PrioritiesError, Priority, load_priorities
@@ -57,12 +58,12 @@ def list_priorities(pack: PackDep) -> dict[str, Any]:
     }
 
 
-#: Packs built lately, by everything they depend on (a pack takes seconds).
-_BUILT: dict[tuple[object, ...], tuple[dict[str, Any], str]] = {}
-_BUILT_MAX = 8
+#: Packs kept per service, by everything they depend on (a pack takes seconds).
+_PACKS_KEPT = 8
 
 
 def _build(
+    request: Request,
     store: Any,
     pack: Any,
     policy: Any,
@@ -74,43 +75,34 @@ def _build(
     from hotspots.priorities.weights import load_weights
     from hotspots.reports.priorities import make_priorities_report
 
-    key = (
-        store.url,
-        store.data_version(),
-        pack.name,
-        policy.role.value,
-        month_from,
-        month_to,
-        weights,
-        tuple(only or ()),
-    )
-    if key in _BUILT:
-        return _BUILT[key]
-    try:
-        built = make_priorities_report(
-            store,
-            pack,
-            month_from=month_from,
-            month_to=month_to,
-            role=policy.role,
-            weights=load_weights(weights) if weights else None,
-            only=only,
-            generated_by=f"the hotspots API (role {policy.role.value})",
-        )
-    except PrioritiesError as exc:
-        raise HTTPException(
-            404 if "unknown priority" in str(exc) else 500, str(exc)
-        ) from exc
-    except HotspotError as exc:
-        raise HTTPException(422, str(exc)) from exc
-    if len(_BUILT) >= _BUILT_MAX:  # the oldest goes
-        _BUILT.pop(next(iter(_BUILT)), None)
-    _BUILT[key] = built
-    return built
+    def build() -> tuple[dict[str, Any], str]:
+        try:
+            return make_priorities_report(
+                store,
+                pack,
+                month_from=month_from,
+                month_to=month_to,
+                role=policy.role,
+                weights=load_weights(weights) if weights else None,
+                only=only,
+                generated_by=f"the hotspots API (role {policy.role.value})",
+            )
+        except PrioritiesError as exc:
+            raise HTTPException(
+                404 if "unknown priority" in str(exc) else 500, str(exc)
+            ) from exc
+        except HotspotError as exc:
+            raise HTTPException(422, str(exc)) from exc
+
+    args = {"pack": pack.name, "role": policy.role.value, "from": month_from,
+            "to": month_to, "weights": weights, "only": only}  # fmt: skip
+    memo = memo_of(request.app.state, "priority_packs", _PACKS_KEPT)
+    return memo.get("priorities", args, store.data_version(), build)
 
 
 @router.get("/report", response_model=None)
 def get_report(
+    request: Request,
     store: StoreDep,
     pack: PackDep,
     policy: PolicyDep,
@@ -123,7 +115,9 @@ def get_report(
     a trend chart, the ward table and the summary (HTML prints on A4)."""
     from hotspots.reports.priorities import pack_json, pack_pdf
 
-    built, html = _build(store, pack, policy, month_from, month_to, weights, None)
+    built, html = _build(
+        request, store, pack, policy, month_from, month_to, weights, None
+    )
     if format == "pdf":
         return Response(
             pack_pdf(html),
@@ -143,6 +137,7 @@ def get_report(
 @router.get("/{priority_id}", response_model=None)
 def get_priority(
     priority_id: str,
+    request: Request,
     store: StoreDep,
     pack: PackDep,
     policy: PolicyDep,
@@ -154,7 +149,9 @@ def get_priority(
     from hotspots.reports.priorities import pack_json
 
     _known(priority_id, pack)
-    built, _ = _build(store, pack, policy, month_from, month_to, weights, [priority_id])
+    built, _ = _build(
+        request, store, pack, policy, month_from, month_to, weights, [priority_id]
+    )
     return Response(pack_json(built), media_type="application/json", headers=_PRIVATE)
 
 
