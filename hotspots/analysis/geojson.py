@@ -12,6 +12,7 @@ the data) and ``summary``.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Mapping
@@ -26,7 +27,13 @@ from hotspots.analysis.result import HotspotResult
 from hotspots.crs import WGS84
 from hotspots.errors import CRSError
 
-__all__ = ["COORDINATE_DECIMALS", "ID_COLUMNS", "jsonable", "to_geojson"]
+__all__ = [
+    "COORDINATE_DECIMALS",
+    "ID_COLUMNS",
+    "geojson_geometries",
+    "jsonable",
+    "to_geojson",
+]
 
 COORDINATE_DECIMALS = 6
 #: Columns tried, in order, for the feature ``id``.
@@ -70,6 +77,51 @@ def _wgs84_geometries(result: HotspotResult) -> np.ndarray:
     return shapely.transform(geoms, lambda xy: np.round(xy, COORDINATE_DECIMALS))
 
 
+#: Geometry type ids (shapely) written from coordinate arrays; others go
+#: through GEOS's GeoJSON writer.
+_POINT, _POLYGON, _MULTIPOLYGON = 0, 3, 6
+
+
+def geojson_geometries(geoms: np.ndarray) -> list[dict[str, Any] | None]:
+    """GeoJSON geometry dicts of ``geoms`` (None stays None).
+
+    Points, polygons and multipolygons are built from their coordinate arrays
+    (one ``tolist`` per type), not by writing and parsing one JSON text per
+    feature: 4,000 cells in ~10 ms instead of ~80 ms. The numbers are the same
+    doubles, so the JSON is byte-identical.
+    """
+    shapes: list[dict[str, Any] | None] = [None] * len(geoms)
+    types = shapely.get_type_id(geoms)
+    empty = shapely.is_empty(geoms)
+    for type_id in (_POINT, _POLYGON, _MULTIPOLYGON):
+        index = np.flatnonzero((types == type_id) & ~empty)
+        if index.size:
+            for i, shape in zip(index, _typed(geoms[index], type_id), strict=True):
+                shapes[i] = shape
+    for i in np.flatnonzero((types >= 0) & (~np.isin(types, (0, 3, 6)) | empty)):
+        shapes[i] = json.loads(shapely.to_geojson(geoms[i]))
+    return shapes
+
+
+def _typed(geoms: np.ndarray, type_id: int) -> list[dict[str, Any]]:
+    """GeoJSON dicts of non-empty geometries all of one type (``type_id``)."""
+    _, coords, offsets = shapely.to_ragged_array(geoms)
+    xy = coords.tolist()
+    if type_id == _POINT:
+        return [{"type": "Point", "coordinates": c} for c in xy]
+    ring_ends = offsets[0].tolist()
+    rings = [xy[a:b] for a, b in itertools.pairwise(ring_ends)]
+    poly_ends = offsets[1].tolist()
+    polygons = [rings[a:b] for a, b in itertools.pairwise(poly_ends)]
+    if type_id == _POLYGON:
+        return [{"type": "Polygon", "coordinates": p} for p in polygons]
+    ends = offsets[2].tolist()
+    return [
+        {"type": "MultiPolygon", "coordinates": polygons[a:b]}
+        for a, b in itertools.pairwise(ends)
+    ]
+
+
 def to_geojson(
     result: HotspotResult, extra_parameters: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -97,7 +149,7 @@ def to_geojson(
     props = {c: _column_values(feats[c]) for c in columns}
     ids = props[id_col] if id_col else list(range(len(feats)))
     geoms = _wgs84_geometries(result)
-    shapes = [None if t is None else json.loads(t) for t in shapely.to_geojson(geoms)]
+    shapes = geojson_geometries(geoms)
     features = [
         {
             "type": "Feature",
