@@ -39,6 +39,7 @@ Manifest (paths relative to the pack folder)::
 
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -48,8 +49,9 @@ from typing import Any
 import pandas as pd
 
 import geopandas as gpd
+import shapely
 
-from hotspots.crs import BNG
+from hotspots.crs import BNG, WGS84
 from hotspots.errors import AreaPackError
 
 __all__ = [
@@ -274,8 +276,46 @@ def _boundary_file(
     )
 
 
+#: ``crs`` members of a GeoJSON file in longitude/latitude (RFC 7946's default).
+_LONLAT_CRS_NAMES = frozenset(
+    {"urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84", "EPSG:4326",
+     "urn:ogc:def:crs:EPSG::4326", "OGC:CRS84"}
+)  # fmt: skip
+
+
+def _read_lonlat_geojson(
+    path: Path, fields: tuple[str, ...]
+) -> gpd.GeoDataFrame | None:
+    """A plain GeoJSON FeatureCollection in longitude/latitude with text
+    ``fields``, read without GDAL (whose import and driver cost ~0.1 s of a
+    command's start); None for anything else, which GDAL reads instead."""
+    if path.suffix.lower() not in (".geojson", ".json"):
+        return None
+    try:
+        doc = json.loads(path.read_bytes())
+    except (UnicodeDecodeError, ValueError):
+        return None
+    crs = (doc.get("crs") or {}).get("properties", {}).get("name", "OGC:CRS84")
+    features = doc.get("features")
+    if doc.get("type") != "FeatureCollection" or crs not in _LONLAT_CRS_NAMES:
+        return None
+    if not isinstance(features, list) or not features:
+        return None
+    properties = [feature.get("properties") or {} for feature in features]
+    if not all(isinstance(p.get(k), str) for p in properties for k in fields):
+        return None
+    geometry = shapely.from_geojson([json.dumps(f["geometry"]) for f in features])
+    columns = {k: [p[k] for p in properties] for k in fields}
+    return gpd.GeoDataFrame(columns, geometry=geometry, crs=WGS84)
+
+
 def _read_boundary_file(f: BoundaryFile) -> gpd.GeoDataFrame:
-    frame = gpd.read_file(f.path)
+    fields = tuple(dict.fromkeys(
+        (f.code_field, f.name_field, f.district_field or f.code_field)
+    ))  # fmt: skip
+    frame = _read_lonlat_geojson(f.path, fields)
+    if frame is None:
+        frame = gpd.read_file(f.path)
     if frame.crs is None:
         raise AreaPackError(f"{f.path}: boundary file has no CRS")
     for column in (f.code_field, f.name_field, f.district_field or f.code_field):

@@ -242,3 +242,44 @@ def test_the_bundled_pack_is_portsmouth_unchanged() -> None:
         14,
     )
     assert PORTSMOUTH_CSV.exists()
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((REPO / "boundaries" / "data").glob("*.geojson"))
+    + sorted(AREAS.glob("*.geojson")),
+    ids=lambda p: p.name,
+)
+def test_geojson_read_without_gdal_equals_gdal(path: Path) -> None:
+    """The GDAL-free reader of lon/lat GeoJSON gives GDAL's geometries and text."""
+    from hotspots.areas.pack import _read_lonlat_geojson
+
+    gdal = gpd.read_file(path)
+    fields = tuple(c for c in gdal.columns if c != "geometry" and gdal[c].map(
+        lambda v: isinstance(v, str)).all())  # fmt: skip
+    ours = _read_lonlat_geojson(path, fields)
+    assert ours is not None and fields
+    assert ours.crs == gdal.crs
+    assert list(shapely.to_wkb(ours.geometry.values)) == list(
+        shapely.to_wkb(gdal.geometry.values)
+    )
+    for field in fields:
+        assert ours[field].tolist() == gdal[field].tolist()
+
+
+def test_other_boundary_files_are_read_by_gdal(tmp_path: Path) -> None:
+    """A GeoJSON in BNG, with a numeric code or not GeoJSON at all is left to GDAL
+    (and gives the same areas)."""
+    from hotspots.areas.pack import _read_lonlat_geojson
+
+    wards = gpd.read_file(PORTSMOUTH_WARDS)
+    bng = tmp_path / "wards_bng.geojson"
+    wards.to_crs(27700).to_file(bng, driver="GeoJSON")
+    numeric = tmp_path / "numeric.geojson"
+    wards.assign(WD13CD=range(len(wards))).to_file(numeric, driver="GeoJSON")
+    gpkg = tmp_path / "wards.gpkg"
+    wards.to_file(gpkg, driver="GPKG")
+    for path in (bng, numeric, gpkg):
+        assert _read_lonlat_geojson(path, ("WD13CD", "WD13NM")) is None
+    pack = _gosport(tmp_path / "pack", wards=[GOSPORT_WARDS])
+    assert len(pack.boundaries("ward")) == 17
