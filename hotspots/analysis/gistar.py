@@ -52,8 +52,8 @@ from hotspots.analysis.cost import (
 )
 from hotspots.analysis.grid import (
     Grid,
+    GridCells,
     bin_points,
-    cells_frame,
     coverage_summary,
     grid_for_points,
 )
@@ -397,5 +397,5 @@ def gistar(
     hot = bins[grid.mask] >= HOTSPOT_MIN_BIN
     summary = prep.counts_summary() | coverage_summary(grid, n, hot)
     summary |= _bin_summary(bins[grid.mask])
-    features = cells_frame(grid, columns, clip=clip)
-    return HotspotResult("gistar", features, params, frozenset(auto), summary)
+    cells = GridCells.of(grid, columns, clip=clip)
+    return HotspotResult("gistar", cells, params, frozenset(auto), summary)

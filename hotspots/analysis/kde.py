@@ -72,8 +72,8 @@ from hotspots.analysis.cost import (
 )
 from hotspots.analysis.grid import (
     Grid,
+    GridCells,
     bin_points,
-    cells_frame,
     coverage_summary,
     grid_for_points,
 )
@@ -542,5 +542,5 @@ def kde(
     )
     summary["density_max_km2"] = float(dens.max()) if dens.size else 0.0
     summary["volume"] = float(dens.sum() * grid.cell_area_m2 / M2_PER_KM2)
-    features = cells_frame(grid, {"n": n, "w": w, "density_km2": density}, clip=clip)
-    return HotspotResult("kde", features, params, frozenset(auto), summary)
+    cells = GridCells.of(grid, {"n": n, "w": w, "density_km2": density}, clip=clip)
+    return HotspotResult("kde", cells, params, frozenset(auto), summary)

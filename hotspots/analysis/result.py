@@ -2,14 +2,49 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 
+if TYPE_CHECKING:
+    from hotspots.analysis.grid import Grid, GridCells
+
 __all__ = ["HotspotResult"]
+
+
+class _Features:
+    """The ``features`` field: a GeoDataFrame given as is, or a grid method's
+    cells (:class:`~hotspots.analysis.grid.GridCells`) whose frame is built on
+    first access, once (under a lock of the result's own), and kept.
+
+    A descriptor-typed dataclass field: ``__init__`` and
+    :func:`dataclasses.replace` pass their value to :meth:`__set__`.
+    """
+
+    def __get__(self, result: Any, owner: type | None = None) -> gpd.GeoDataFrame:
+        if result is None:  # the class asks for a default: there is none
+            raise AttributeError("features")
+        state = result.__dict__
+        frame = state.get("_features")
+        if frame is None:
+            with state["_lock"]:
+                frame = state.get("_features")
+                if frame is None:
+                    frame = state["_cells"].frame()
+                    state["_features"] = frame
+        return frame
+
+    def __set__(self, result: Any, value: Any) -> None:
+        state = result.__dict__
+        state["_lock"] = threading.Lock()
+        if isinstance(value, gpd.GeoDataFrame):
+            state["_features"], state["_cells"] = value, None
+        else:
+            state["_features"], state["_cells"] = None, value
 
 
 @dataclass(frozen=True)
@@ -24,7 +59,9 @@ class HotspotResult:
         One row per cell (``cell_id``) or cluster (``cluster_id``), in EPSG:27700,
         with at least ``n`` (incident count) and ``geometry`` plus the method's own
         columns (``density_km2`` for KDE; ``gistar_z``, ``gistar_p``, ``gistar_bin``
-        for Gi*).
+        for Gi*). Grid methods pass their :class:`GridCells` here instead: the
+        frame (cell ids and polygons, most of the cost on large grids) is then
+        built on first access; :attr:`cells` and :attr:`grid` need no geometry.
     parameters : Mapping[str, Any]
         Every parameter actually used, including automatically chosen ones.
     auto : frozenset of str
@@ -36,7 +73,7 @@ class HotspotResult:
     """
 
     method: str
-    features: gpd.GeoDataFrame
+    features: gpd.GeoDataFrame = _Features()  # type: ignore[assignment]
     parameters: Mapping[str, Any] = field(default_factory=dict)
     auto: frozenset[str] = frozenset()
     summary: Mapping[str, float] = field(default_factory=dict)
@@ -45,3 +82,16 @@ class HotspotResult:
         object.__setattr__(self, "parameters", MappingProxyType(dict(self.parameters)))
         object.__setattr__(self, "summary", MappingProxyType(dict(self.summary)))
         object.__setattr__(self, "auto", frozenset(self.auto))
+
+    @property
+    def cells(self) -> GridCells | None:
+        """The grid and per-cell columns (rows of ``features``, no geometry), for
+        a grid method's result as made; None for clusters or replaced features."""
+        cells: GridCells | None = self.__dict__["_cells"]
+        return cells
+
+    @property
+    def grid(self) -> Grid | None:
+        """The grid of a grid method's result (see :attr:`cells`), else None."""
+        cells = self.cells
+        return None if cells is None else cells.grid

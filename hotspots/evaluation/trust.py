@@ -22,6 +22,7 @@ import pandas as pd
 import geopandas as gpd
 import shapely
 
+from hotspots.analysis.grid import ON_EDGE
 from hotspots.analysis.result import HotspotResult
 from hotspots.errors import HotspotError
 from hotspots.evaluation.metrics import score_map
@@ -52,18 +53,41 @@ def layer_coverage(result: HotspotResult, area_m2: float) -> float | None:
     return shown / area_m2 if area_m2 and shown else None
 
 
-def _score_column(result: HotspotResult) -> str:
-    cols = SCORE_COLUMNS[result.method]
-    return next(c for c in cols if c in result.features.columns)
+def _score(result: HotspotResult) -> np.ndarray:
+    """The column ranking a cell layer's cells, in the rows' order."""
+    cells = result.cells
+    columns = cells.columns if cells is not None else result.features
+    name = next(c for c in SCORE_COLUMNS[result.method] if c in columns)
+    return np.asarray(columns[name], dtype="float64")
 
 
-def _counts_in(features: gpd.GeoDataFrame, points: gpd.GeoDataFrame) -> np.ndarray:
-    """Incidents per feature (a point on a shared edge counts once)."""
+def _counts_in(result: HotspotResult, points: gpd.GeoDataFrame) -> np.ndarray:
+    """Incidents per feature (a point on a shared edge counts once).
+
+    A grid method's cells place their points from the grid (no polygons); the
+    few a grid alone does not place (on an edge or corner, or in a hexagon)
+    go to the first feature the spatial index of the polygons gives, as every
+    point did before.
+    """
+    cells = result.cells
+    size = len(cells) if cells is not None else len(result.features)
     if points.empty:
-        return np.zeros(len(features))
-    pts, feats = features.sindex.query(
-        points.geometry.to_numpy(), predicate="intersects"
-    )
+        return np.zeros(size)
+    geoms = points.geometry.to_numpy()
+    if cells is None:
+        return _counts_by_polygons(result.features, geoms)
+    held = cells.holding(shapely.get_x(geoms), shapely.get_y(geoms))
+    counts = np.bincount(held[held >= 0], minlength=size).astype("float64")
+    on_edge = held == ON_EDGE
+    if on_edge.any():
+        counts += _counts_by_polygons(result.features, geoms[on_edge])
+    return counts
+
+
+def _counts_by_polygons(features: gpd.GeoDataFrame, points: np.ndarray) -> np.ndarray:
+    """Points per feature polygon; one on a shared edge counts in the first
+    feature the spatial index gives."""
+    pts, feats = features.sindex.query(points, predicate="intersects")
     _, first = np.unique(pts, return_index=True)
     return np.bincount(feats[first], minlength=len(features)).astype("float64")
 
@@ -75,13 +99,15 @@ def _fold(
     coverage: float,
     area_m2: float,
 ) -> dict[str, float]:
-    feats = result.features
     if result.method in SCORE_COLUMNS:
-        score = feats[_score_column(result)].to_numpy(dtype="float64")
         out = score_map(
-            score, _counts_in(feats, test), [coverage], train=_counts_in(feats, train)
+            _score(result),
+            _counts_in(result, test),
+            [coverage],
+            train=_counts_in(result, train),
         )
         return out[float(coverage)] | {"coverage": float(coverage)}
+    feats = result.features
     inside = (
         shapely.intersects(shapely.union_all(feats.geometry.to_numpy()),
                            test.geometry.to_numpy()).sum()

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import geopandas as gpd
+import shapely
 
+from hotspots.analysis.gistar import gistar
+from hotspots.analysis.grid import grid_counts
+from hotspots.analysis.kde import kde
 from hotspots.evaluation.forecasters import Counts, GiStar
 from hotspots.evaluation.run import backtest_store, choose_default, layer_recipes
+from hotspots.evaluation.trust import _counts_in
 from hotspots.layers import LayerRequest, compute_layer
 from hotspots.store import SQLiteStore
+from tests.conftest import PORTSMOUTH_CSV
 
 
 def test_repeated_months_give_a_perfect_count_map(repeated_store: SQLiteStore) -> None:
@@ -146,3 +154,62 @@ def test_a_whole_period_layer_backtests_the_points_it_read(
     trust["text"] = trust_text(trust, "asb")
     assert layer["parameters"]["trust"] == trust
     assert trust["origins"]
+
+
+def _by_polygons(features: gpd.GeoDataFrame, points: gpd.GeoDataFrame) -> np.ndarray:
+    """The reference: the first cell polygon the spatial index gives each point."""
+    pts, feats = features.sindex.query(
+        points.geometry.to_numpy(), predicate="intersects"
+    )
+    _, first = np.unique(pts, return_index=True)
+    return np.bincount(feats[first], minlength=len(features)).astype("float64")
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"cell_size_m": 100.0},
+        {"cell_size_m": 150.0, "clip": True},
+        {"cell_size_m": 50.0, "clip": True},
+        {"cell_size_m": 120.0, "shape": "hex"},
+        {"cell_size_m": 120.0, "shape": "hex", "clip": True},
+    ],
+)
+def test_grid_places_points_in_the_cells_the_polygons_do(options) -> None:
+    rng = np.random.default_rng(14)
+    centre = np.array([463217.0, 101433.0])
+    xy = centre + rng.normal(0, 900, (3000, 2))
+    c = options["cell_size_m"]
+    on_lines = np.vstack(
+        [
+            np.c_[np.round(xy[:300, 0] / c) * c, xy[:300, 1]],  # vertical edges
+            np.c_[xy[300:600, 0], np.round(xy[300:600, 1] / c) * c],  # horizontal
+            np.round(xy[600:900] / c) * c,  # corners
+        ]
+    )
+    area = shapely.Point(*centre).buffer(1500.0)
+    rim = shapely.get_coordinates(area.boundary)  # on trimmed cells' edges
+    points = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(*np.vstack([xy, on_lines, rim]).T),
+        crs="EPSG:27700",
+    )
+    method = gistar if options.get("shape") is None else grid_counts
+    result = method(points.iloc[:3000], area=area, **options)
+    got = _counts_in(result, points)
+    assert np.array_equal(got, _by_polygons(result.features, points))
+    assert got.sum() > 3000
+
+
+@pytest.mark.parametrize("options", [{}, {"clip": True}, {"cell_size_m": 50.0}])
+def test_grid_places_real_incidents_in_the_cells_the_polygons_do(options) -> None:
+    rows = pd.read_csv(PORTSMOUTH_CSV).dropna(subset=["Longitude", "Latitude"])
+    points = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(rows["Longitude"], rows["Latitude"]),
+        crs="EPSG:4326",
+    ).to_crs("EPSG:27700")
+    area = shapely.Point(464000.0, 101000.0).buffer(2500.0)
+    for method in (gistar, kde, grid_counts):
+        result = method(points, area=area, **options)
+        got = _counts_in(result, points)
+        assert np.array_equal(got, _by_polygons(result.features, points))
+        assert got.sum() > 1000
