@@ -12,6 +12,7 @@ import shapely
 from hotspots.analysis.gistar import gistar
 from hotspots.analysis.grid import grid_counts
 from hotspots.analysis.kde import kde
+from hotspots.analysis.result import HotspotResult
 from hotspots.evaluation.forecasters import Counts, GiStar
 from hotspots.evaluation.run import backtest_store, choose_default, layer_recipes
 from hotspots.evaluation.trust import _counts_in
@@ -213,3 +214,35 @@ def test_grid_places_real_incidents_in_the_cells_the_polygons_do(options) -> Non
         got = _counts_in(result, points)
         assert np.array_equal(got, _by_polygons(result.features, points))
         assert got.sum() > 1000
+
+
+def test_only_the_last_year_of_origins_is_tested() -> None:
+    """Five years of months: the trust figure tests the last 12 origins only,
+    each trained on the months before it, and says so."""
+    from hotspots.evaluation.trust import MAX_ORIGINS, layer_trust
+
+    months = [f"{y}-{m:02d}" for y in range(2013, 2018) for m in range(1, 13)]
+    rng = np.random.default_rng(3)
+    n = 40 * len(months)
+    x = 455_000 + rng.normal(0, 300, n).round(-1)
+    y = 100_000 + rng.normal(0, 300, n).round(-1)
+    points = gpd.GeoDataFrame(
+        {"month": np.repeat(months, 40)},
+        geometry=gpd.points_from_xy(x, y),
+        crs="EPSG:27700",
+    )
+    area = shapely.box(453_000, 98_000, 457_000, 102_000)
+    seen: list[tuple[str, str, int]] = []
+
+    def method(train: gpd.GeoDataFrame, **kwargs: object) -> HotspotResult:
+        seen.append((train["month"].min(), train["month"].max(), len(train)))
+        return grid_counts(train, cell_size_m=500, **kwargs)
+
+    trust = layer_trust(method, "grid", {}, points, months, ("2017-01", "2017-12"),
+                        area, 0.1)  # fmt: skip
+    assert MAX_ORIGINS == 12
+    assert trust["origins"] == months[-12:] and trust["max_origins"] == 12
+    assert len(seen) == 12
+    for origin, (first, last, size) in zip(months[-12:], seen, strict=True):
+        i = months.index(origin)
+        assert (first, last, size) == (months[i - 12], months[i - 1], 12 * 40)
