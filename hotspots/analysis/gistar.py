@@ -13,7 +13,7 @@ equals ``esda.G_Local(x, w, transform="B", star=True).Zs``; note esda's
 Neighbours: cells whose centres are at most ``distance_m`` apart (relative
 tolerance 1e-9 so that the diagonal at ``cell_size_m * sqrt(2)`` counts);
 default ``distance_m = cell_size_m * sqrt(2)``, the queen ring (8 neighbours).
-Window sums are convolutions on the grid (``scipy.ndimage`` for small windows,
+Window sums are convolutions on the grid (shifted sums for small windows,
 FFT for large ones): ``O(cells * window)`` or ``O(cells log cells)``, no n x n
 matrix.
 
@@ -32,11 +32,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import ndimage, sparse
 
 import geopandas as gpd
 
@@ -67,6 +66,9 @@ from hotspots.analysis.validate import (
     prepare_points,
 )
 from hotspots.errors import InvalidParameterError
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 __all__ = [
     "DISTANCE_TOLERANCE",
@@ -125,6 +127,8 @@ def gistar_z(
     ndarray of float, shape (n,)
         z-scores; NaN where undefined (constant y, or a cell neighbouring all).
     """
+    from scipy import sparse  # not needed by grids: kept off the CLI's start
+
     y = np.asarray(y, dtype="float64")
     n = y.size
     if n < 2:
@@ -156,22 +160,56 @@ def _window_sum(values: NDArray, offsets: tuple[NDArray, NDArray]) -> NDArray:
     """Sum of ``values`` over the offsets around each cell (zeros beyond the edge).
 
     A full square window (the queen ring and its multiples) is separable: two
-    1-D passes. Other windows use a direct correlation, or an FFT when large.
+    1-D passes. Other windows are summed offset by offset, or by FFT when large.
+    Both direct sums add in ``scipy.ndimage``'s order, so they equal its
+    ``correlate1d`` / ``correlate`` to the bit, without its import (~0.15 s).
     """
     dy, dx = offsets
     k = int(max(np.abs(dy).max(), np.abs(dx).max()))
     if dy.size == (2 * k + 1) ** 2:
-        ones = np.ones(2 * k + 1)
-        rows = ndimage.correlate1d(values, ones, axis=0, mode="constant", cval=0.0)
-        return ndimage.correlate1d(rows, ones, axis=1, mode="constant", cval=0.0)
+        return _line_sums(_line_sums(values, k, axis=0), k, axis=1)
+    if dy.size <= DIRECT_WINDOW_MAX:
+        return _offset_sums(values, dy, dx, k)
     kernel = np.zeros((2 * k + 1, 2 * k + 1))
     kernel[dy + k, dx + k] = 1.0
-    if dy.size <= DIRECT_WINDOW_MAX:
-        return ndimage.correlate(values, kernel, mode="constant", cval=0.0)
     from scipy.signal import fftconvolve  # ~1 s to import: only when needed
 
     out = fftconvolve(values, kernel[::-1, ::-1], mode="same")
     return np.round(out) if np.all(values == np.round(values)) else out
+
+
+def _padded(values: NDArray, k: int, axes: tuple[int, ...]) -> NDArray[np.float64]:
+    """``values`` as float64 with ``k`` zeros added on both sides of ``axes``."""
+    pad = [(k, k) if axis in axes else (0, 0) for axis in range(values.ndim)]
+    return np.pad(np.asarray(values, dtype="float64"), pad)
+
+
+def _line_sums(values: NDArray, k: int, axis: int) -> NDArray[np.float64]:
+    """Sums over the ``2k + 1`` cells centred on each cell along ``axis``.
+
+    Added as ``ndimage.correlate1d`` adds a symmetric window: the centre, then
+    each pair ``(-j, +j)`` summed first, from the farthest pair in.
+    """
+    padded = np.moveaxis(_padded(values, k, (axis,)), axis, 0)
+    size = padded.shape[0] - 2 * k
+    out = padded[k : k + size].copy()
+    for j in range(k, 0, -1):
+        pair = padded[k - j : k - j + size] + padded[k + j : k + j + size]
+        out += pair
+    return np.moveaxis(out, 0, axis)
+
+
+def _offset_sums(
+    values: NDArray, dy: NDArray, dx: NDArray, k: int
+) -> NDArray[np.float64]:
+    """Sums over the cells at offsets ``(dy, dx)``, in the kernel's row-major
+    order from 0.0, as ``ndimage.correlate`` adds them."""
+    padded = _padded(values, k, (0, 1))
+    rows, cols = values.shape
+    out = np.zeros((rows, cols))
+    for r, c in sorted(zip(dy.tolist(), dx.tolist(), strict=True)):
+        out += padded[k + r : k + r + rows, k + c : k + c + cols]
+    return out
 
 
 def gistar_grid(

@@ -241,6 +241,11 @@ def _coordinates(points: Any) -> tuple[NDArray, NDArray, NDArray]:
         raise EmptyInputError("there are no incidents to analyse (0 points)")
     check_crs(points.crs, "points")
     geoms = np.asarray(points.geometry.values, dtype=object)
+    if np.all(shapely.get_type_id(geoms) == 0):  # all points, none missing
+        xy = shapely.get_coordinates(geoms)
+        if len(xy) == len(geoms):  # none empty: one (x, y) per point, in order
+            x, y = np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
+            return x, y, np.isfinite(x) & np.isfinite(y)
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     types = shapely.get_type_id(geoms[present])
     if np.any(types != 0):
@@ -292,7 +297,7 @@ def prepare_points(
     if not keep.any():
         raise EmptyInputError(f"none of the {len(keep)} incidents has a location")
     w = _weights(points, weight, keep)
-    x, y = x_all[keep], y_all[keep]
+    x, y = (x_all, y_all) if keep.all() else (x_all[keep], y_all[keep])
     _check_not_degrees(x, y, "points")
     geom = as_area(area)
     dropped_outside = 0

@@ -10,11 +10,14 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from libpysal.weights import DistanceBand
+from scipy import ndimage
 from scipy.spatial.distance import cdist
 
 from hotspots.analysis.gistar import (
     DISTANCE_TOLERANCE,
+    _window_sum,
     gistar,
     gistar_grid,
     gistar_z,
@@ -190,3 +193,38 @@ def test_confidence_bins_levels():
     z = np.array([3.0, -2.1, 1.7, 0.2, np.nan])
     p = two_sided_p(z)
     assert confidence_bins(z, p).tolist() == [3, -2, 1, 0, 0]
+
+
+_grids = hnp.arrays(
+    np.float64,
+    hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=30),
+    elements=st.one_of(
+        st.integers(0, 50).map(float),
+        st.floats(0.0, 1e6, allow_subnormal=False),
+    ),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_grids, st.integers(1, 6))
+def test_square_window_sums_equal_ndimage_to_the_bit(values, k):
+    ones = np.ones(2 * k + 1)
+    want = ndimage.correlate1d(values, ones, axis=0, mode="constant", cval=0.0)
+    want = ndimage.correlate1d(want, ones, axis=1, mode="constant", cval=0.0)
+    dy, dx = np.mgrid[-k : k + 1, -k : k + 1]
+    got = _window_sum(values, (dy.ravel(), dx.ravel()))
+    assert got.tobytes() == want.tobytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(_grids, st.floats(1.0, 6.0))
+def test_disc_window_sums_equal_ndimage_to_the_bit(values, band):
+    dy, dx = neighbour_offsets(1.0, band)
+    k = int(np.abs(dy).max())
+    if dy.size == (2 * k + 1) ** 2:
+        return  # a full square: the separable case above
+    kernel = np.zeros((2 * k + 1, 2 * k + 1))
+    kernel[dy + k, dx + k] = 1.0
+    want = ndimage.correlate(values, kernel, mode="constant", cval=0.0)
+    got = _window_sum(values, (dy, dx))
+    assert got.tobytes() == want.tobytes()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from hotspots.analysis.significance import bh_threshold, confidence_bins, two_sided_p
 
@@ -42,3 +45,39 @@ def test_two_sided_p_is_scipy_norm_sf_exactly():
     )
     expected = 2.0 * stats.norm.sf(np.abs(z))
     np.testing.assert_array_equal(two_sided_p(z), expected)  # bit for bit, NaN too
+
+
+def _bh_by_full_sort(p: np.ndarray, alpha: float) -> float:
+    """The textbook cut-off: every p sorted."""
+    q = np.sort(p[~np.isnan(p)])
+    ok = np.nonzero(q <= np.arange(1, q.size + 1) * alpha / q.size)[0]
+    return float(q[ok[-1]]) if ok.size else -1.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    hnp.arrays(
+        np.float64,
+        st.integers(0, 300),
+        elements=st.one_of(
+            st.floats(0.0, 1.0),
+            st.sampled_from([0.0, 0.001, 0.01, 0.05, 0.1, 0.1000001, 1.0, np.nan]),
+        ),
+    ),
+    st.sampled_from([0.01, 0.05, 0.10, 0.2]),
+)
+def test_bh_threshold_equals_the_full_sort(p, alpha):
+    assert bh_threshold(p, alpha) == _bh_by_full_sort(p, alpha)
+
+
+@settings(max_examples=200, deadline=None)
+@given(hnp.arrays(np.float64, st.integers(1, 400), elements=st.floats(-5.0, 5.0)))
+def test_fdr_bins_equal_bins_from_full_sort_cut_offs(z):
+    z = z.copy()
+    z[::7] = np.nan
+    p = two_sided_p(z)
+    want = np.zeros(z.shape, dtype=np.int8)
+    for alpha, value in ((0.10, 1), (0.05, 2), (0.01, 3)):
+        want[(p <= _bh_by_full_sort(p, alpha)) & ~np.isnan(z)] = value
+    want = (np.sign(np.nan_to_num(z)) * want).astype(np.int8)
+    assert np.array_equal(confidence_bins(z, p, fdr=True), want)

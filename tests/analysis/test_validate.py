@@ -148,3 +148,23 @@ def test_inputs_are_not_modified(method, planted, square_area):
     assert list(planted.columns) == list(before.columns)
     assert square_area.wkb == area_wkb
     assert ORIGIN[0] <= planted.geometry.x.min()
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [[], [None], [shapely.Point()], [shapely.Point(np.nan, np.nan)],
+     [shapely.Point(461000.0, 98000.0, 7.0)], [shapely.Point(np.inf, 98000.0)]],
+)  # fmt: skip
+def test_coordinates_are_each_points_x_and_y(extra):
+    rng = np.random.default_rng(5)
+    xy = rng.uniform((461000.0, 98000.0), (466000.0, 103000.0), (50, 2))
+    geoms = list(shapely.points(xy)) + list(extra)
+    prep = prepare_points(gpd.GeoSeries(geoms, crs="EPSG:27700"))
+    ok = [
+        g for g in geoms
+        if g is not None and not g.is_empty and np.isfinite([g.x, g.y]).all()
+    ]  # fmt: skip
+    assert prep.x.tolist() == [g.x for g in ok]
+    assert prep.y.tolist() == [g.y for g in ok]
+    assert prep.dropped_no_location == len(geoms) - len(ok)
+    assert prep.x.flags.c_contiguous and prep.y.flags.c_contiguous
