@@ -113,24 +113,38 @@ LAYER_COLUMNS = (
 )
 
 
-def _layer_columns(request: LayerRequest, area: Area | None) -> tuple[str, ...]:
-    """The columns a layer uses, and no more: every text or id column read costs
-    a Python object per row (~45 % of a city read)."""
+#: Columns of a layer's history (its trust figure's backtests): place and month.
+HISTORY_COLUMNS = ("month", "easting", "northing")
+
+
+def _layer_columns(
+    request: LayerRequest, area: Area | None, *, history: bool = False
+) -> tuple[str, ...]:
+    """The columns a layer uses (``history``: its backtests use), and no more:
+    every column read costs a Python object per row (a city's five years, 9
+    columns 0.66 s, 3 columns 0.40 s)."""
     extra = []
+    if history:
+        extra += [f for f in request.excluded_flags if f not in HISTORY_COLUMNS]
     if area is None or (area.ward_codes and area.lsoa_codes):
         extra.append("incident_id")  # to count an incident of both codes once
     if request.harm_weights is not None:
         extra.append("category")
     if request.day_from or request.day_to:
         extra.append("occurred_precision")
-    return (*extra, *LAYER_COLUMNS)
+    return (*extra, *(HISTORY_COLUMNS if history else LAYER_COLUMNS))
 
 
 def _incident_query(
-    request: LayerRequest, *, days: bool = True, area: Area | None = None
+    request: LayerRequest,
+    *,
+    days: bool = True,
+    area: Area | None = None,
+    history: bool = False,
 ) -> IncidentQuery:
     """The store query of a request (``days=False``: its whole months) for
-    incidents of ``area`` (None: any, with every column a layer may use)."""
+    incidents of ``area`` (None: any, with every column a layer may use;
+    ``history``: the columns of its backtests only)."""
     theme = parse_theme(request.theme).value if request.theme else None
     return IncidentQuery(
         themes=[theme] if theme else [],
@@ -141,7 +155,7 @@ def _incident_query(
         day_to=request.day_to if days else None,
         flags=request.flags,
         priority=request.selection,
-        columns=_layer_columns(request, area),
+        columns=_layer_columns(request, area, history=history),
     )
 
 
@@ -156,11 +170,15 @@ def incident_points(
     request: LayerRequest,
     area: Area | None = None,
     pack: AreaPack | None = None,
+    *,
+    history: bool = False,
 ) -> gpd.GeoDataFrame:
     """Incidents of the request's theme and period in ``area`` (default: its
-    study area in ``pack``), by their area codes, as BNG points."""
+    study area in ``pack``), by their area codes, as BNG points (``history``:
+    with only the columns a layer's backtests use)."""
     area = area or resolve_area(request.study_area, pack)
-    frame = area_incidents(store, area, _incident_query(request, area=area))
+    query = _incident_query(request, area=area, history=history)
+    frame = area_incidents(store, area, query)
     frame = _visible(frame, request.excluded_flags)
     if request.harm_weights is not None:  # the analysis methods' weight column
         frame = frame.assign(harm_weight=request.harm_weights.of(frame["category"]))
@@ -284,7 +302,11 @@ def _trust(
     if request.day_from or request.day_to:
         return {"note": "not backtested: the period is given in days"}
     whole = replace(request, month_from=None, month_to=None)
-    history = points if whole == request else incident_points(store, whole, study)
+    history = (
+        points
+        if whole == request
+        else incident_points(store, whole, study, history=True)
+    )
     parameters = {k: v for k, v in request.parameters.items() if k not in TRUST_SKIPS}
     trust = layer_trust(
         method,
