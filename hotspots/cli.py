@@ -546,10 +546,6 @@ def _no_bind_address_line(record: logging.LogRecord) -> bool:
     return not str(record.msg).startswith("Uvicorn running on")
 
 
-if __name__ == "__main__":
-    app()
-
-
 def _add_subcommands() -> None:
     """The command groups defined in their own modules (``hotspots area ...``)."""
     from hotspots.cli_area import area_app
@@ -569,4 +565,11 @@ def _add_subcommands() -> None:
     app.add_typer(report_app, name="report")
 
 
-_add_subcommands()
+if __name__ == "__main__":
+    # ``python -m hotspots.cli``: the groups import this module by name, so run
+    # that module (every command added), not this copy of it.
+    from hotspots.cli import app as _named_app
+
+    _named_app()
+else:
+    _add_subcommands()

@@ -62,3 +62,15 @@ def test_a_gistar_layer_loads_no_clustering_or_signal_stack() -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-1500:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_python_dash_m_has_every_command() -> None:
+    """``python -m hotspots.cli`` offers the same commands as ``hotspots``
+    (the groups added after the module's own commands included)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "hotspots.cli", "--help"],
+        capture_output=True, text=True, check=True, env={"COLUMNS": "100"},
+    )  # fmt: skip
+    for command in ("ingest", "batches", "layer", "serve", "evaluate", "area",
+                    "premises", "db", "report"):  # fmt: skip
+        assert f" {command} " in done.stdout, command
