@@ -193,8 +193,9 @@ def _line_sums(values: NDArray, k: int, axis: int) -> NDArray[np.float64]:
     padded = np.moveaxis(_padded(values, k, (axis,)), axis, 0)
     size = padded.shape[0] - 2 * k
     out = padded[k : k + size].copy()
+    pair = np.empty_like(out)
     for j in range(k, 0, -1):
-        pair = padded[k - j : k - j + size] + padded[k + j : k + j + size]
+        np.add(padded[k - j : k - j + size], padded[k + j : k + j + size], out=pair)
         out += pair
     return np.moveaxis(out, 0, axis)
 
@@ -210,6 +211,27 @@ def _offset_sums(
     for r, c in sorted(zip(dy.tolist(), dx.tolist(), strict=True)):
         out += padded[k + r : k + r + rows, k + c : k + c + cols]
     return out
+
+
+def _cardinality(
+    mask: NDArray[np.bool_], offsets: tuple[NDArray, NDArray]
+) -> NDArray[np.float64]:
+    """In-area cells in each cell's window (whole numbers, as float).
+
+    Without a study-area mask a square window's count is the product of the
+    cells it spans along each axis: the same numbers as summing the ones.
+    """
+    dy, dx = offsets
+    k = int(max(np.abs(dy).max(), np.abs(dx).max()))
+    if not (mask.all() and dy.size == (2 * k + 1) ** 2):
+        return np.rint(_window_sum(mask.astype("float64"), offsets))
+
+    def spans(length: int) -> NDArray[np.float64]:
+        i = np.arange(length)
+        return (np.minimum(i, k) + np.minimum(length - 1 - i, k) + 1).astype(float)
+
+    rows, cols = mask.shape
+    return np.multiply.outer(spans(rows), spans(cols))
 
 
 def gistar_grid(
@@ -238,7 +260,7 @@ def gistar_grid(
         raise InvalidParameterError("Gi* needs at least 2 cells in the study area")
     x = np.where(mask, np.asarray(values, dtype="float64"), 0.0)
     sums = _window_sum(x, offsets)
-    card_f = np.rint(_window_sum(mask.astype("float64"), offsets))
+    card_f = _cardinality(mask, offsets)
     if mask.all():  # no study-area mask: skip the gathers and scatters
         return _z(sums, card_f, x), card_f.astype(np.int64)
     z = np.full(x.shape, np.nan)

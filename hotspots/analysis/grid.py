@@ -433,7 +433,13 @@ class GridCells:
     ) -> GridCells:
         """The cells of ``grid`` with ``(nrows, ncols)`` columns (None skipped)."""
         mask = grid.mask
-        kept = {k: np.asarray(v)[mask] for k, v in columns.items() if v is not None}
+        every = mask.all()  # no study area: the columns as they are, flattened
+
+        def masked(values: NDArray) -> NDArray:
+            values = np.asarray(values)
+            return values.reshape(-1) if every else values[mask]
+
+        kept = {k: masked(v) for k, v in columns.items() if v is not None}
         return cls(grid, kept, bool(clip))
 
     def __len__(self) -> int:

@@ -17,6 +17,7 @@ from scipy.spatial.distance import cdist
 
 from hotspots.analysis.gistar import (
     DISTANCE_TOLERANCE,
+    _cardinality,
     _window_sum,
     gistar,
     gistar_grid,
@@ -228,3 +229,13 @@ def test_disc_window_sums_equal_ndimage_to_the_bit(values, band):
     want = ndimage.correlate(values, kernel, mode="constant", cval=0.0)
     got = _window_sum(values, (dy, dx))
     assert got.tobytes() == want.tobytes()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 40), st.integers(1, 5))
+def test_full_grid_cardinality_is_the_window_sum_of_ones(rows, cols, k):
+    dy, dx = np.mgrid[-k : k + 1, -k : k + 1]
+    offsets = (dy.ravel(), dx.ravel())
+    mask = np.ones((rows, cols), dtype=bool)
+    want = np.rint(_window_sum(mask.astype("float64"), offsets))
+    assert _cardinality(mask, offsets).tobytes() == want.tobytes()
