@@ -32,6 +32,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -374,15 +375,24 @@ _cell_cache: OrderedDict[tuple[Any, ...], tuple[pd.Series, NDArray[np.object_]]]
 _cell_cache_lock = threading.Lock()
 
 
-def _cells(grid: Grid) -> tuple[pd.Series, NDArray[np.object_]]:
-    """Ids and polygons of ``grid``'s cells, from the cache when it has them."""
+def _cell_key(grid: Grid) -> tuple[Any, ...]:
     digest = hashlib.blake2b(np.packbits(grid.mask).tobytes(), digest_size=16)
     key = (grid.shape, grid.cell_size_m, grid.i0, grid.j0, grid.ncols, grid.nrows)
-    key += (digest.digest(),)
+    return (*key, digest.digest())
+
+
+def _cached_cells(key: tuple[Any, ...]) -> tuple[pd.Series, NDArray] | None:
     with _cell_cache_lock:
         hit = _cell_cache.get(key)
         if hit is not None:
             _cell_cache.move_to_end(key)
+    return hit
+
+
+def _cells(grid: Grid) -> tuple[pd.Series, NDArray[np.object_]]:
+    """Ids and polygons of ``grid``'s cells, from the cache when it has them."""
+    key = _cell_key(grid)
+    hit = _cached_cells(key)
     if hit is None:
         hit = (grid.cell_ids(), grid.geometries())
         if hit[1].size <= CELL_CACHE_MAX_CELLS:
@@ -440,7 +450,7 @@ class GridCells:
             return values.reshape(-1) if every else values[mask]
 
         kept = {k: masked(v) for k, v in columns.items() if v is not None}
-        return cls(grid, kept, bool(clip))
+        return cls(grid, MappingProxyType(kept), bool(clip))
 
     def __len__(self) -> int:
         return self.grid.n_cells
@@ -451,8 +461,9 @@ class GridCells:
         return self.clip and self.grid.area is not None
 
     def cell_ids(self) -> pd.Series:
-        """The cells' ids (pandas ``str``), in mask order."""
-        return _cells(self.grid)[0]
+        """The cells' ids (pandas ``str``) in mask order, without polygons."""
+        hit = _cached_cells(_cell_key(self.grid))
+        return self.grid.cell_ids() if hit is None else hit[0].copy()
 
     def table(self) -> pd.DataFrame:
         """``cell_id`` and the columns, as :meth:`frame` without its geometry."""

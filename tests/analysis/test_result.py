@@ -113,3 +113,18 @@ def test_cluster_results_keep_their_frame_and_have_no_cells():
     assert result.cells is None and result.grid is None
     with pytest.raises(TypeError):
         HotspotResult("dbscan")  # type: ignore[call-arg]
+
+
+def test_cell_table_builds_no_polygons(planted, monkeypatch):
+    from hotspots.analysis import grid as grid_module
+
+    grid_module._cell_cache.clear()
+    result = gistar(planted, cell_size_m=100.0)
+
+    def refuse(self: object) -> None:
+        raise AssertionError("polygons built")
+
+    monkeypatch.setattr(grid_module.Grid, "geometries", refuse)
+    table = result.cells.table()
+    assert list(table.columns) == ["cell_id", *result.cells.columns]
+    assert len(table) == len(result.cells)
