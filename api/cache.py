@@ -6,7 +6,10 @@ used first. The cache also hands out the ETag for a layer.
 
 Concurrent requests for a layer not yet cached compute it once: the first
 computes, the others wait for it (as when every open map asks for the same
-layers just after a restart or an ingest).
+layers just after a restart or an ingest). The cache also counts how often each
+layer is asked for, so that the most-asked ones can be computed again as soon
+as an ingest commits (:meth:`LayerCache.warm`, run by api/warm.py) instead of
+by the first user to ask.
 """
 
 from __future__ import annotations
@@ -70,11 +73,17 @@ class LayerCache:
         self._entries: OrderedDict[str, CachedLayer] = OrderedDict()
         # Another name for an entry (an exact URL and API key), with the data
         # version it was computed on: lets a repeat request skip parsing.
-        self._aliases: OrderedDict[Hashable, tuple[str, int]] = OrderedDict()
+        self._aliases: OrderedDict[Hashable, tuple[str, int, LayerRequest]] = (
+            OrderedDict()
+        )
         self._lock = threading.Lock()
         self._computing: dict[str, threading.Lock] = {}  # key -> its computer's lock
+        # Requests by their key without the data version, with how often each
+        # was asked for since the last warm-up (the most recent last).
+        self._asked: OrderedDict[str, tuple[LayerRequest, int]] = OrderedDict()
         self.hits = 0
         self.misses = 0
+        self.warmed = 0
 
     @staticmethod
     def key(request: LayerRequest, data_version: int) -> str:
@@ -115,10 +124,11 @@ class LayerCache:
         """
         version = store.data_version()
         key = self.key(request, version)
+        self._count(request)
         cached = self._get_or_compute(store, request, key)
         if alias is not None:
             with self._lock:
-                self._aliases[alias] = (key, version)
+                self._aliases[alias] = (key, version, request)
                 self._aliases.move_to_end(alias)
                 while len(self._aliases) > 4 * self.max_entries:
                     self._aliases.popitem(last=False)
@@ -130,7 +140,54 @@ class LayerCache:
             named = self._aliases.get(alias)
             if named is None or named[1] != data_version:
                 return None
-            return self._hit(named[0])
+            cached = self._hit(named[0])
+        if cached is not None:
+            self._count(named[2])
+        return cached
+
+    def _count(self, request: LayerRequest) -> None:
+        """One more ask for ``request`` (kept for the most recent requests)."""
+        key = self.key(request, -1)
+        with self._lock:
+            _, count = self._asked.pop(key, (request, 0))
+            self._asked[key] = (request, count + 1)
+            while len(self._asked) > 4 * self.max_entries:
+                self._asked.popitem(last=False)
+
+    def most_asked(self, top: int) -> list[LayerRequest]:
+        """The ``top`` requests asked for most since the last warm-up (ties: the
+        most recent first)."""
+        with self._lock:
+            asked = list(reversed(self._asked.values()))
+        ranked = sorted(asked, key=lambda item: -item[1])  # stable: recent first
+        return [request for request, _ in ranked[:top]]
+
+    def warm(self, store: IncidentStore, top: int) -> int:
+        """Compute the ``top`` most-asked layers on the store's current data
+        (those already cached cost nothing); returns how many were computed.
+
+        Counts are halved afterwards, so the layers warmed next follow what
+        users ask for now. A layer that fails is left to its next request,
+        which reports the error.
+        """
+        done = 0
+        for request in self.most_asked(top):
+            key = self.key(request, store.data_version())
+            with self._lock:
+                cached = key in self._entries
+            if cached:
+                continue
+            try:
+                self._get_or_compute(store, request, key)
+            except Exception:  # the request that needs it reports the error
+                continue
+            done += 1
+        with self._lock:
+            self._asked = OrderedDict(
+                (k, (r, n // 2)) for k, (r, n) in self._asked.items() if n > 1
+            )
+            self.warmed += done
+        return done
 
     def _get_or_compute(
         self, store: IncidentStore, request: LayerRequest, key: str

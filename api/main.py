@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -30,6 +32,7 @@ from api.routes import (
 )
 from api.security import EdgeGuard
 from api.shortcut import CachedLayerShortcut
+from api.warm import watch_and_warm
 from hotspots import __version__
 from hotspots.settings import Settings, unknown_variables
 from hotspots.store import open_store
@@ -64,12 +67,22 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(computer.warm)
         computer.stop_on_signals()  # SIGTERM stops a computation in progress
         cache.compute = computer
+    warmer = None
+    if settings.warm_layers > 0:
+        warmer = asyncio.create_task(
+            watch_and_warm(cache, app.state.store, top=settings.warm_layers,
+                           poll_s=settings.warm_poll_s)
+        )  # fmt: skip
     gc.collect()
     gc.freeze()
     try:
         yield
     finally:
         gc.unfreeze()
+        if warmer is not None:
+            warmer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await warmer
         if computer is not None:
             cache.compute = layer_body
             await run_in_threadpool(computer.close)

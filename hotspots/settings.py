@@ -110,6 +110,18 @@ class Settings(BaseSettings):
         description="Worker processes that compute new layers while the service "
         "answers others (0: compute in the service's own threads).",
     )
+    warm_layers: int = Field(
+        default=8,
+        ge=0,
+        description="Layers asked for most that are computed again as soon as an "
+        "ingest commits, so users find them ready (0: compute on first request).",
+    )
+    warm_poll_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds between looks at the store's data version for a "
+        "committed ingest (see warm_layers).",
+    )
     compute_timeout_s: float = Field(
         default=60.0,
         gt=0,

@@ -235,14 +235,20 @@ def _workers_of(parent: int) -> list[int]:
 
 
 def _busy(pid: int, within_s: float = 30.0) -> bool:
-    """True once ``pid`` has used a second of CPU (it is computing)."""
-    ticks = os.sysconf("SC_CLK_TCK")
+    """True once ``pid`` has used 0.3 s of CPU since the call (it is computing).
+
+    Counted in CPU seconds, not as a rate, so a machine whose cores other jobs
+    share still answers (the worker gets less of a core, not none).
+    """
+
+    def cpu_s() -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    start = cpu_s()
     deadline = time.monotonic() + within_s
     while time.monotonic() < deadline:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        first = int(fields[11]) + int(fields[12])
-        time.sleep(0.5)
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        if (int(fields[11]) + int(fields[12]) - first) / ticks > 0.3:
+        time.sleep(0.25)
+        if cpu_s() - start > 0.3:
             return True
     return False
