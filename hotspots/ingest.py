@@ -41,7 +41,7 @@ from hotspots.readers.mapped_csv import read_mapped_csv
 from hotspots.readers.mapping import ColumnMapping, read_mapping
 from hotspots.readers.policeuk import SOURCE as POLICE_UK
 from hotspots.readers.policeuk import is_police_uk_header, read_police_uk
-from hotspots.readers.raw import mark_implausible_months
+from hotspots.readers.raw import mark_implausible_months, release_arrow_memory
 from hotspots.readers.sources import InputFile, ZipLimits, find_input_files
 from hotspots.readers.text import to_utf8
 from hotspots.schema import FLAG_COLUMNS, INCIDENT_COLUMNS
@@ -284,25 +284,27 @@ def _ingest_file(
     context: _Context,
     on_rows: Callable[[int, int], None] | None = None,
 ) -> FileReport | AlreadyIngested:
-    data = input_file.read_bytes()
+    contents = _Contents(input_file.read_bytes())
     # Hashing first costs ~0.1 s per million rows; finding the file stored
     # saves the ~7 s that reading, locating and storing it again would take.
-    checksum = _sha256_hex(data)
+    checksum = _sha256_hex(contents.peek())
     if not context.options.force:
         stored = context.store.batch_with_checksum(checksum)
         if stored is not None:
             return AlreadyIngested(
                 input_file.name, int(stored["batch_id"]), str(stored["ingested_at"])
             )
-    raw, source, date_field = _read(input_file, data, context.options)
+    raw, source, date_field = _read(input_file, contents, context.options)
+    release_arrow_memory()
     mark_implausible_months(
         raw, date_field, context.options.limits.earliest_month, current_month()
     )
-    del data  # the raw frame holds all that is needed from here on
     # Identical records are numbered in file order, so fingerprint the whole
     # file: a rejected copy must not shift the ids of the stored ones.
     by_source_id = (raw["source_id"] != "").to_numpy()
     ids = record_fingerprints(raw["record_key"], by_source_id)
+    raw = raw.drop(columns="record_key")  # ~0.1 GB per 1M rows, not needed now
+    release_arrow_memory()
     geocoders = context.geocoders(raw)
     batch = BatchRecord(
         file_name=input_file.name,
@@ -316,6 +318,7 @@ def _ingest_file(
         done = 0
         for rows in _parts_by_id(ids):
             yield _prepare(raw, rows, ids[rows], geocoders, context)
+            release_arrow_memory()
             done += len(rows)
             if on_rows is not None:
                 on_rows(done, batch.rows_read)
@@ -374,25 +377,49 @@ def _sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+class _Contents:
+    """A file's bytes, handed to its reader by :meth:`take`, so the reader
+    holds the only reference and the bytes (as big as the file) are freed
+    once parsed, not kept beside everything built from them."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def peek(self) -> bytes:
+        """The bytes, still held here."""
+        return self._data
+
+    def take(self) -> bytes:
+        """The bytes, no longer held here."""
+        data, self._data = self._data, b""
+        return data
+
+
 def _read(
-    input_file: InputFile, data: bytes, options: IngestOptions
+    input_file: InputFile, contents: _Contents, options: IngestOptions
 ) -> tuple[pd.DataFrame, str, str]:
-    """The file's raw records, its source name and the field its dates are in."""
+    """The file's raw records, its source name and the field its dates are in.
+
+    The police.uk reader is handed the only reference to the bytes (no local
+    here keeps them), so it can drop them as soon as they are parsed.
+    """
     mapping = options.mapping
     if mapping is None and input_file.mapping_path is not None:
         mapping = read_mapping(input_file.mapping_path)
     if input_file.suffix in (".geojson", ".json"):
         stem = Path(input_file.name).stem
         mapping = mapping or default_geojson_mapping(stem)
-        raw = read_geojson(data, mapping, name=input_file.name)
+        raw = read_geojson(contents.take(), mapping, name=input_file.name)
         return raw, mapping.source, mapping.columns["date"]
     if mapping is not None:
-        raw = read_mapped_csv(data, mapping, name=input_file.name)
+        raw = read_mapped_csv(contents.take(), mapping, name=input_file.name)
         return raw, mapping.source, mapping.columns["date"]
-    data = to_utf8(data, input_file.name)  # a UTF-16 header is found too
-    header = data[:4096].decode("utf-8", errors="replace").splitlines()[:1]
+    # A UTF-16 header is found too.
+    contents = _Contents(to_utf8(contents.take(), input_file.name))
+    head = contents.peek()[:4096]
+    header = head.decode("utf-8", errors="replace").splitlines()[:1]
     if header and is_police_uk_header([c.strip() for c in header[0].split(",")]):
-        return read_police_uk(data, name=input_file.name), POLICE_UK, "Month"
+        return read_police_uk(contents.take(), name=input_file.name), POLICE_UK, "Month"
     raise IngestError(
         f"{input_file.name}: not a police.uk street-level CSV and no mapping file "
         f"was given; pass --mapping FILE.toml or put "

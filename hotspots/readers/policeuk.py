@@ -18,7 +18,13 @@ import pyarrow.csv as pacsv
 from numpy.typing import NDArray
 
 from hotspots.errors import IngestError
-from hotspots.readers.raw import empty_raw, finish_raw, mark_error, per_distinct
+from hotspots.readers.raw import (
+    empty_raw,
+    finish_raw,
+    mark_error,
+    per_distinct,
+    release_arrow_memory,
+)
 from hotspots.readers.text import MAX_FIELD_BYTES, longest_line, to_utf8
 from hotspots.schema import DatePrecision
 
@@ -86,15 +92,22 @@ def read_police_uk(data: bytes, *, name: str = "<bytes>") -> pd.DataFrame:
     IngestError
         If the file is not a police.uk street CSV.
     """
+    has_nul = b"\x00" in data
     parsed = _read_strings(to_utf8(data, name), name)
-    table = parsed.table
+    del data  # parsed: when the caller holds no other reference, freed here
+    table, rows, unparsed = parsed.table, parsed.rows, parsed.unparsed
+    del parsed  # so each column's chunks are freed as it is made one chunk
+    release_arrow_memory()  # the CSV reader's blocks
+    for index, column_name in enumerate(table.column_names):
+        # One column at a time, so only one is held twice (see _one_chunk).
+        table = table.set_column(index, column_name, _one_chunk(table.column(index)))
     missing = [c for c in _REQUIRED if c not in table.column_names]
     if missing:
         raise IngestError(
             f"{name}: not a police.uk street-level CSV: missing column(s) "
             f"{', '.join(repr(c) for c in missing)}"
         )
-    table, field_errors = _checked_fields(table, has_nul=b"\x00" in data)
+    table, field_errors = _checked_fields(table, has_nul=has_nul)
     record_keys = _record_keys(table)
     for _, field, _ in field_errors:  # the NUL marks go: the rows are rejected
         index = table.column_names.index(field)
@@ -102,7 +115,7 @@ def read_police_uk(data: bytes, *, name: str = "<bytes>") -> pd.DataFrame:
         table = table.set_column(index, field, without)
     src = {c: _column(table, c) for c in POLICE_UK_COLUMNS}
     raw = empty_raw(table.num_rows, skip=_SET_HERE)
-    raw["row"] = parsed.rows
+    raw["row"] = rows
     for bad, field, reason in field_errors:
         mark_error(raw, bad, field, reason)
     raw["source"] = SOURCE
@@ -129,7 +142,7 @@ def read_police_uk(data: bytes, *, name: str = "<bytes>") -> pd.DataFrame:
     )
     mark_error(raw, src["Crime type"] == "", "Crime type", "no crime type")
     raw["record_key"] = record_keys
-    return _with_unparsed(finish_raw(raw), parsed.unparsed)
+    return _with_unparsed(finish_raw(raw), unparsed)
 
 
 def _record_keys(table: pa.Table) -> pd.Series:
@@ -144,12 +157,31 @@ def _record_keys(table: pa.Table) -> pd.Series:
         keys = pc.binary_join_element_wise(source, crime_id, separator)
         return keys.to_pandas().astype(str)
     with_id = pc.invert(no_id)
-    by_id = pc.binary_join_element_wise(source, crime_id.filter(with_id), separator)
-    without_id = table.filter(no_id)
-    columns = (_arrow_column(without_id, c) for c in _KEY_COLUMNS)
-    content = pc.binary_join_element_wise(source, empty, *columns, separator)
-    keys = pa.concat_arrays([by_id.combine_chunks(), content.combine_chunks()])
+    # Stripped as finish_raw would strip them (content keys end in a unit
+    # separator when Context is empty), but before they are put back in file
+    # order, so no second copy of a million keys is made there.
+    by_id = _trimmed(
+        pc.binary_join_element_wise(source, crime_id.filter(with_id), separator)
+    )
+    content = _trimmed(_content_keys(table.filter(no_id)))
+    keys = pa.concat_arrays([by_id, content])
+    del by_id, content
+    release_arrow_memory()  # the keys' parts
     return keys.take(_interleave(with_id)).to_pandas().astype(str)
+
+
+def _content_keys(without_id: pa.Table) -> pa.ChunkedArray:
+    """``police.uk␟␟<key columns joined by ␟>`` for each row."""
+    source, separator, empty = (
+        pa.scalar(text, pa.large_string()) for text in (SOURCE, "\x1f", "")
+    )
+    columns = (_arrow_column(without_id, c) for c in _KEY_COLUMNS)
+    return pc.binary_join_element_wise(source, empty, *columns, separator)
+
+
+def _trimmed(keys: pa.ChunkedArray) -> pa.Array:
+    """The keys without leading or trailing whitespace, as one array."""
+    return pc.utf8_trim_whitespace(keys.combine_chunks())
 
 
 def _interleave(first: pa.ChunkedArray) -> NDArray[np.int64]:
@@ -238,6 +270,15 @@ def _read_strings(data: bytes, name: str) -> _Parsed:
         table = table.filter(keep)
         lines = lines[keep.to_numpy(zero_copy_only=False)]
     return _Parsed(table, lines, unparsed)
+
+
+def _one_chunk(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The column as one chunk: the CSV reader gives one per 1 MB block, and
+    Arrow's ``take`` from a column of 200 chunks (each part of a big file
+    takes its rows from all over it) is ~4x slower than from one."""
+    if column.num_chunks <= 1:
+        return column
+    return pa.chunked_array([column.combine_chunks()], column.type)
 
 
 def _newlines_before(data: bytes, table: pa.Table, n_invalid: int) -> NDArray[np.int64]:

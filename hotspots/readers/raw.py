@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hotspots.schema import FLAG_COLUMNS
 
@@ -23,6 +25,7 @@ __all__ = [
     "mark_error",
     "mark_implausible_months",
     "per_distinct",
+    "release_arrow_memory",
 ]
 
 #: Location forms, in the order they are tried for each row.
@@ -61,6 +64,8 @@ RAW_COLUMNS: tuple[str, ...] = (
 )
 
 _FLOAT_COLUMNS = ("lon", "lat", "easting", "northing")
+#: Rows per slice when testing whether a column needs stripping.
+_STRIP_ROWS = 1 << 16
 _BOOL_COLUMNS = ("snapped", *FLAG_COLUMNS)
 
 
@@ -113,10 +118,28 @@ def finish_raw(frame: pd.DataFrame) -> pd.DataFrame:
 def _stripped(values: pd.Series) -> pd.Series:
     """``values.str.strip()``, but ``values`` itself when nothing changes (the
     usual case), so the reader's peak holds one copy of each column, not two."""
-    stripped = values.str.strip()
-    if stripped.str.len().equals(values.str.len()):
+    if _strip_changes_nothing(values):
         return values
-    return stripped
+    return values.str.strip()
+
+
+def _strip_changes_nothing(values: pd.Series) -> bool:
+    """True if stripping (Arrow's ``utf8_trim_whitespace``, which pandas' own
+    ``str.strip`` runs) leaves every value as it is. Tried on slices of
+    :data:`_STRIP_ROWS`, so no stripped copy of a whole column is made."""
+    try:
+        arrow = pa.array(values)  # no copy for an Arrow-backed column
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return False
+    if not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
+        return False
+    for start in range(0, len(arrow), _STRIP_ROWS):
+        part = arrow.slice(start, _STRIP_ROWS)
+        trimmed = pc.utf8_trim_whitespace(part)
+        same = pc.equal(pc.binary_length(trimmed), pc.binary_length(part))
+        if not pc.all(same).as_py():
+            return False
+    return True
 
 
 def mark_error(raw: pd.DataFrame, bad: object, field: str, reason: object) -> None:
@@ -169,3 +192,13 @@ def per_distinct(
     codes, uniques = values.factorize(use_na_sentinel=False)
     result = func(pd.Series(uniques))
     return result.take(codes).set_axis(values.index)
+
+
+def release_arrow_memory() -> None:
+    """Hand the memory Arrow's pool has freed back to the system.
+
+    Its allocator (mimalloc) keeps freed pages for reuse, so a big file's
+    temporary columns would stay in the process's resident memory (~0.2 GB
+    more at the peak of a 1M-row ingest). Returning them takes milliseconds.
+    """
+    pa.default_memory_pool().release_unused()
