@@ -125,11 +125,32 @@ def layer_body(
     return encode_layer(compute_layer(store, request, pack))
 
 
-def _open_worker_store(url: str, pack_folder: str | None) -> None:
+#: How often a worker checks that the service that started it is alive (s).
+PARENT_POLL_S = 1.0
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker once ``parent`` (the service) is gone.
+
+    A service that is killed outright (SIGKILL, the out-of-memory killer) cannot
+    stop its workers, and each would then live on, idle, holding its memory.
+    The worker is re-parented when the service dies, which this thread notices.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _open_worker_store(url: str, pack_folder: str | None, parent: int) -> None:
     global _worker_store, _worker_pack
     # The service stops its workers itself (kill on SIGTERM); a Ctrl-C sent to
     # the whole process group must not print a traceback from every worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_parent(parent)
     _worker_store = open_store(url)
     _worker_pack = load_pack(Path(pack_folder)) if pack_folder else None
 
@@ -152,7 +173,7 @@ class _Worker:
             1,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_open_worker_store,
-            initargs=(url, pack_folder),
+            initargs=(url, pack_folder, os.getpid()),
         )
 
     def pids(self) -> list[int]:

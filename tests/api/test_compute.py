@@ -164,6 +164,21 @@ def test_a_client_that_disconnects_frees_its_worker(
         _stop(server)
 
 
+def test_workers_end_when_the_service_is_killed_outright(
+    sample_url: str, tmp_path: Path
+) -> None:
+    """SIGKILL (or the out-of-memory killer) gives the service no chance to stop
+    its workers: they notice they lost their parent and end (before: they lived
+    on, idle, ~250 MB each)."""
+    server, _ = _start_server(sample_url, tmp_path)
+    workers = _workers_of(server.pid)
+    assert workers, "the layer worker was started"
+    server.kill()
+    server.wait()
+    for pid in workers:
+        assert _ended(pid), f"worker {pid} outlived the killed server"
+
+
 def _start_server(url: str, folder: Path) -> tuple[subprocess.Popen[bytes], str]:
     """``hotspots serve`` on the store at ``url`` with one layer worker."""
     port = free_port()
