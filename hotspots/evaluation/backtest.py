@@ -42,11 +42,18 @@ class Backtest:
         return summarise(self.folds, coverage)
 
 
-def origins(months: Sequence[str], min_train: int, test_months: int = 1) -> list[int]:
-    """Indices of the test months that have ``min_train`` months before them."""
-    if min_train < 1 or test_months < 1:
-        raise InvalidParameterError("min_train and test_months must be >= 1")
-    return list(range(min_train, len(months) - test_months + 1))
+def origins(
+    months: Sequence[str],
+    min_train: int,
+    test_months: int = 1,
+    last: int | None = None,
+) -> list[int]:
+    """Indices of the test months that have ``min_train`` months before them
+    (only the ``last`` of them, when given)."""
+    if min_train < 1 or test_months < 1 or (last is not None and last < 1):
+        raise InvalidParameterError("min_train, test_months and last must be >= 1")
+    starts = list(range(min_train, len(months) - test_months + 1))
+    return starts if last is None else starts[-last:]
 
 
 def rolling_backtest(
@@ -62,8 +69,9 @@ def rolling_backtest(
     coverages: Sequence[float] = COVERAGES,
     progress: Progress | None = None,
     context: tuple[NDArray, NDArray, Sequence[str] | NDArray] | None = None,
+    last_origins: int | None = None,
 ) -> Backtest:
-    """Score every forecaster at every origin.
+    """Score every forecaster at every origin (the last ``last_origins``).
 
     Parameters
     ----------
@@ -87,6 +95,8 @@ def rolling_backtest(
         Called ``(done, total, label)`` after each map.
     context : (x, y, month), optional
         Every incident of all themes, for recipes that borrow from them.
+    last_origins : int, optional
+        Test only the last this many origins (default: every one).
 
     Returns
     -------
@@ -97,7 +107,7 @@ def rolling_backtest(
     months = sorted(set(month)) if months is None else list(months)
     index = {m: i for i, m in enumerate(months)}
     t = np.array([index.get(m, -1) for m in month], dtype=np.int64)
-    starts = origins(months, min_train, test_months)
+    starts = origins(months, min_train, test_months, last_origins)
     if not starts:
         raise InvalidParameterError(
             f"{len(months)} month(s) of data: a backtest needs at least "
@@ -138,6 +148,7 @@ def rolling_backtest(
         "min_train": min_train,
         "test_months": test_months,
         "origins": [months[i] for i in starts],
+        "last_origins": last_origins,
         "coverages": [float(c) for c in coverages],
         "ties": "broken by cell order (south-west first), as open_cp top_slice",
         "methods": {

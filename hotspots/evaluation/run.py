@@ -24,6 +24,7 @@ from hotspots.errors import HotspotError
 from hotspots.evaluation.backtest import Backtest, Progress, rolling_backtest
 from hotspots.evaluation.forecasters import Counts, Forecaster, GiStar, Kde
 from hotspots.evaluation.metrics import COVERAGES
+from hotspots.evaluation.trust import MAX_ORIGINS
 from hotspots.store import IncidentQuery, IncidentStore
 from hotspots.themes import parse_theme
 
@@ -112,8 +113,10 @@ def backtest_store(
     coverages: Sequence[float] = COVERAGES,
     cell_size_m: float = EVAL_CELL_SIZE_M,
     progress: Progress | None = None,
+    last_origins: int | None = None,
 ) -> Backtest:
-    """Rolling backtest of ``forecasters`` on a theme's incidents in the store."""
+    """Rolling backtest of ``forecasters`` on a theme's incidents in the store
+    (at its last ``last_origins`` origins, when given)."""
     area = resolve_area(study_area, pack)
     points = theme_incidents(store, area, theme, excluded_flags)
     grid = evaluation_grid(area, points, cell_size_m)
@@ -132,6 +135,7 @@ def backtest_store(
         coverages=coverages,
         progress=progress,
         context=(everything["x"], everything["y"], everything["month"].to_numpy()),
+        last_origins=last_origins,
     )
     extra = {
         "theme": theme or "all",
@@ -206,7 +210,8 @@ def choose_default(
     excluded_flags: Sequence[str] = (),
     recipes: Sequence[LayerRecipe] | None = None,
 ) -> DefaultChoice | None:
-    """The layer recipe with the best mean PEI at 5 % coverage (None: too few
+    """The layer recipe with the best mean PEI at 5 % coverage over the last
+    :data:`MAX_ORIGINS` origins, as each layer's trust figure (None: too few
     months or incidents to backtest). Ties keep the earlier recipe."""
     recipes = list(recipes or layer_recipes())
     labels = {r.label: r for r in recipes}
@@ -224,6 +229,7 @@ def choose_default(
             excluded_flags=excluded_flags,
             min_train=min_train,
             coverages=[CHOICE_COVERAGE],
+            last_origins=MAX_ORIGINS,
         )
     except HotspotError:  # too few months or incidents: keep the default
         return None
