@@ -28,11 +28,16 @@ class Memo:
         self._lock = threading.Lock()
         self.hits = 0
 
+    def holds(self, name: str, args: dict[str, Any], version: int) -> bool:
+        """True if the answer for ``args`` on data ``version`` is kept."""
+        with self._lock:
+            return _key(name, args, version) in self._entries
+
     def get(
         self, name: str, args: dict[str, Any], version: int, compute: Callable[[], T]
     ) -> T:
         """The answer for ``args`` on data ``version``, computed when missing."""
-        key = json.dumps([name, args, version], sort_keys=True, default=str)
+        key = _key(name, args, version)
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)
@@ -44,6 +49,10 @@ class Memo:
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
         return value
+
+
+def _key(name: str, args: dict[str, Any], version: int) -> str:
+    return json.dumps([name, args, version], sort_keys=True, default=str)
 
 
 def memo_of(state: Any, name: str = "memo", max_entries: int = 128) -> Memo:

@@ -15,6 +15,8 @@ from fastapi.testclient import TestClient
 
 from api.cache import LayerCache
 from api.main import create_app
+from api.memo import memo_of
+from hotspots.access import parse_role, policy_for
 from hotspots.ingest import ingest_paths
 from hotspots.layers import LayerRequest
 from hotspots.settings import Settings
@@ -70,6 +72,11 @@ def test_most_asked_layers_are_ready_after_an_ingest(tmp_path: Path) -> None:
         grid = client.get("/api/v1/layers/grid").json()["parameters"]
         assert grid["period_to"] == "2017-07"  # asked once: computed on request
         assert cache.misses == misses + 3
+        # The map page's default recipe was backtested on the new data too.
+        flags = policy_for(parse_role(settings.default_role)).excluded_flags
+        args = {"theme": None, "area": None, "flags": flags}
+        memo = memo_of(app.state)
+        _wait_for(lambda: memo.holds("default", args, store.data_version()))
     store.close()
 
 
