@@ -94,4 +94,5 @@ def confidence_bins(z: NDArray, p: NDArray, *, fdr: bool = False) -> NDArray[np.
     for i, (alpha, value) in enumerate(levels):
         passed = p <= cuts[i] if cuts is not None else p < alpha
         level[passed & defined] = value
-    return (np.sign(np.nan_to_num(z)) * level).astype(np.int8)
+    # sign(z) * level; NaN z has level 0 (without nan_to_num's passes over z)
+    return np.where(z > 0, level, np.where(z < 0, -level, 0)).astype(np.int8)

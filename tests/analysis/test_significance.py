@@ -81,3 +81,24 @@ def test_fdr_bins_equal_bins_from_full_sort_cut_offs(z):
         want[(p <= _bh_by_full_sort(p, alpha)) & ~np.isnan(z)] = value
     want = (np.sign(np.nan_to_num(z)) * want).astype(np.int8)
     assert np.array_equal(confidence_bins(z, p, fdr=True), want)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    hnp.arrays(
+        np.float64,
+        st.integers(1, 200),
+        elements=st.one_of(
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.sampled_from([0.0, -0.0, 1.7, -1.7, 2.6, -2.6, np.nan]),
+        ),
+    ),
+    st.booleans(),
+)
+def test_bins_are_sign_times_level(z, fdr):
+    p = two_sided_p(z)
+    got = confidence_bins(z, p, fdr=fdr)
+    level = np.abs(got)
+    assert got.dtype == np.int8
+    assert np.array_equal(got, (np.sign(np.nan_to_num(z)) * level).astype(np.int8))
+    assert not level[np.isnan(z) | (z == 0)].any()
