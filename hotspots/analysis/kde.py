@@ -58,7 +58,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.fft as sfft
 from numpy.typing import NDArray
 from threadpoolctl import threadpool_limits
 
@@ -194,6 +193,8 @@ def _stencil_spectrum(
     st: NDArray, k: int, shape: tuple[int, int], workers: int
 ) -> NDArray:
     """rfft2 of a (2k+1)^2 stencil wrapped into ``shape``, pruned to its rows."""
+    import scipy.fft as sfft
+
     lr, lc = shape
     rows = np.zeros((2 * k + 1, lc))
     rows[:, : k + 1], rows[:, lc - k :] = st[:, k:], st[:, :k]
@@ -370,6 +371,8 @@ def kde_surface(
     ndarray, shape (grid.nrows, grid.ncols)
         Density per km^2, equal to :func:`kde_direct` to rounding.
     """
+    import scipy.fft as sfft  # ~0.04 s to import: only a density needs it
+
     if grid.shape != "square":
         raise InvalidParameterError("kernel density needs a square grid")
     r = check_positive("bandwidth_m", bandwidth_m)
