@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -74,6 +75,8 @@ _QUOTED_VALUE = re.compile(
 _SCORE = re.compile(r"score \d+(\.\d+)?")
 #: Characters ``json.dumps(..., ensure_ascii=False)`` escapes in a string.
 _JSON_ESCAPED = re.compile(r'[\\"\x00-\x1f]')
+#: The same characters for Arrow's regular expressions (RE2).
+_JSON_ESCAPED_RE2 = r'[\\"\x00-\x1f]'
 #: The raw columns an incident is built from.
 _INCIDENT_INPUTS = (
     "source", "source_id", "category", "theme_hint", "occurred_at",
@@ -546,20 +549,63 @@ def _records(raw: pd.DataFrame) -> list[str]:
 
 
 def _json_fields(name: str, values: pd.Series) -> pa.Array:
-    """``, "name": <value as JSON>`` per row, null where the value is empty."""
+    """``, "name": <value as JSON>`` per row, null where the value is empty.
+
+    Each distinct value is written once: numbers by ``float.__repr__`` (what
+    ``json`` writes), text that needs no escaping joined in Arrow; anything
+    else through :func:`_json_value`.
+    """
+    key = json.dumps(name)
     if values.dtype.kind == "f":  # bit for bit, so -0.0 keeps its sign
         bits = values.to_numpy(dtype="float64").view(np.int64)
         codes, unique_bits = pd.factorize(bits, use_na_sentinel=False)
-        uniques = unique_bits.view(np.float64).tolist()
+        texts = _number_fields(key, unique_bits.view(np.float64))
     else:
         codes, unique_values = pd.factorize(values, use_na_sentinel=False)
-        uniques = unique_values.tolist()
-    key = json.dumps(name)
-    texts = [
-        None if _is_empty(value) else f", {key}: {_json_value(value)}"
-        for value in uniques
-    ]
-    return pa.array(texts, pa.string()).take(codes)
+        texts = _text_fields(key, unique_values, _nan_only_text(values.dtype))
+    return texts.take(codes)
+
+
+def _nan_only_text(dtype: Any) -> bool:
+    """True for pandas' ``str`` dtype, whose only missing value is NaN (an
+    object column may hold None, which ``json`` writes as ``null``)."""
+    return isinstance(dtype, pd.StringDtype) and dtype.na_value is np.nan
+
+
+def _number_fields(key: str, uniques: NDArray[np.float64]) -> pa.Array:
+    """The field text of each distinct number (NaN: null; infinities as
+    ``json`` writes them)."""
+    texts = [f", {key}: {text}" for text in map(float.__repr__, uniques.tolist())]
+    for i in np.flatnonzero(~np.isfinite(uniques)).tolist():
+        value = float(uniques[i])
+        texts[i] = None if math.isnan(value) else f", {key}: {json.dumps(value)}"
+    return pa.array(texts, pa.string())
+
+
+def _text_fields(key: str, uniques: Any, nan_only_text: bool) -> pa.Array:
+    """The field text of each distinct value (empty text and NaN: null)."""
+    text = pa.array(uniques, from_pandas=True) if nan_only_text else None
+    if text is None or not (
+        pa.types.is_string(text.type) or pa.types.is_large_string(text.type)
+    ):
+        values = uniques.tolist()
+        return pa.array(
+            [None if _is_empty(v) else f", {key}: {_json_value(v)}" for v in values],
+            pa.string(),
+        )
+    text = text.cast(pa.string())
+    plain = pc.invert(pc.match_substring_regex(text, _JSON_ESCAPED_RE2))
+    joined = pc.binary_join_element_wise(f', {key}: "', text, '"', "")
+    empty = pc.or_kleene(pc.is_null(text), pc.equal(text, ""))
+    skip = pc.or_kleene(empty, pc.invert(plain))
+    out = pc.if_else(skip, pa.scalar(None, pa.string()), joined)
+    escaped = pc.and_kleene(pc.invert(empty), pc.invert(plain))
+    if pc.any(escaped).as_py():
+        fields = out.to_pylist()
+        for i in np.flatnonzero(escaped.to_numpy(zero_copy_only=False)).tolist():
+            fields[i] = f", {key}: {_json_value(text[i].as_py())}"
+        out = pa.array(fields, pa.string())
+    return out
 
 
 def _json_value(value: object) -> str:
