@@ -246,3 +246,21 @@ def test_only_the_last_year_of_origins_is_tested() -> None:
     for origin, (first, last, size) in zip(months[-12:], seen, strict=True):
         i = months.index(origin)
         assert (first, last, size) == (months[i - 12], months[i - 1], 12 * 40)
+
+
+def test_a_ward_reuses_its_study_areas_trust_figure(sample_store: SQLiteStore) -> None:
+    """A layer of one ward or box has its study area's statistic, so its trust
+    figure is the city's, taken from the memo; another theme is computed."""
+    from hotspots.layers import _TRUST_MEMO
+
+    city = compute_layer(sample_store, LayerRequest("grid", theme="violence"))
+    hits = _TRUST_MEMO.hits
+    ward = compute_layer(
+        sample_store, LayerRequest("grid", theme="violence", area="E05002446")
+    )
+    assert _TRUST_MEMO.hits == hits + 1
+    assert ward["parameters"]["trust"] == city["parameters"]["trust"]
+    assert len(ward["features"]) < len(city["features"])
+    other = compute_layer(sample_store, LayerRequest("grid", theme="asb"))
+    assert _TRUST_MEMO.hits == hits + 1
+    assert "asb incidents" in other["parameters"]["trust"]["text"]
