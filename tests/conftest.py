@@ -28,3 +28,19 @@ def env_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("HOTSPOTS_DATABASE_URL", url)
     monkeypatch.setenv("HOTSPOTS_DATA_DIR", str(tmp_path / "data"))
     return url
+
+
+def portsmouth_months(target: Path, keep: set[str]) -> Path:
+    """The rows of the Portsmouth sample file whose month is in ``keep``, written
+    to ``target`` (a smaller police.uk file for ingests in steps)."""
+    import csv
+
+    with (
+        PORTSMOUTH_CSV.open(newline="", encoding="utf-8") as src,
+        target.open("w", newline="", encoding="utf-8") as out,
+    ):
+        rows = csv.reader(src)
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(next(rows))
+        writer.writerows(row for row in rows if row[1] in keep)
+    return target

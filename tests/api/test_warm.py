@@ -6,7 +6,6 @@ another store object, as ``hotspots ingest`` in another process would.
 
 from __future__ import annotations
 
-import csv
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,20 +20,7 @@ from hotspots.ingest import ingest_paths
 from hotspots.layers import LayerRequest
 from hotspots.settings import Settings
 from hotspots.store import open_store
-from tests.conftest import PORTSMOUTH_CSV
-
-
-def _months(source: Path, target: Path, keep: set[str]) -> Path:
-    """The rows of ``source`` whose month is in ``keep``."""
-    with (
-        source.open(newline="", encoding="utf-8") as src,
-        target.open("w", newline="", encoding="utf-8") as out,
-    ):
-        rows = csv.reader(src)
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(next(rows))
-        writer.writerows(row for row in rows if row[1] in keep)
-    return target
+from tests.conftest import portsmouth_months
 
 
 def _wait_for(condition: Callable[[], bool], timeout_s: float = 60.0) -> None:
@@ -45,9 +31,9 @@ def _wait_for(condition: Callable[[], bool], timeout_s: float = 60.0) -> None:
 
 
 def test_most_asked_layers_are_ready_after_an_ingest(tmp_path: Path) -> None:
-    early = _months(PORTSMOUTH_CSV, tmp_path / "early.csv",
+    early = portsmouth_months(tmp_path / "early.csv",
                     {"2017-02", "2017-03", "2017-04", "2017-05"})  # fmt: skip
-    late = _months(PORTSMOUTH_CSV, tmp_path / "late.csv", {"2017-06", "2017-07"})
+    late = portsmouth_months(tmp_path / "late.csv", {"2017-06", "2017-07"})
     url = f"sqlite:///{tmp_path / 'store.db'}"
     store = open_store(url)
     ingest_paths([early], store)

@@ -3,25 +3,12 @@ scan and a ward through its index."""
 
 from __future__ import annotations
 
-import csv
 import sqlite3
 from pathlib import Path
 
 from hotspots.ingest import ingest_paths
 from hotspots.store import open_store
-from tests.conftest import PORTSMOUTH_CSV
-
-
-def _months(target: Path, keep: set[str]) -> Path:
-    with (
-        PORTSMOUTH_CSV.open(newline="", encoding="utf-8") as src,
-        target.open("w", newline="", encoding="utf-8") as out,
-    ):
-        rows = csv.reader(src)
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(next(rows))
-        writer.writerows(row for row in rows if row[1] in keep)
-    return target
+from tests.conftest import portsmouth_months
 
 
 def _plan(db: Path, wards: list[str]) -> str:
@@ -46,7 +33,9 @@ def _analysed_rows(db: Path) -> int:
 def test_statistics_follow_the_table(tmp_path: Path) -> None:
     db = tmp_path / "store.db"
     store = open_store(f"sqlite:///{db}")
-    first = _months(tmp_path / "a.csv", {"2017-02", "2017-03", "2017-04", "2017-05"})
+    first = portsmouth_months(
+        tmp_path / "a.csv", {"2017-02", "2017-03", "2017-04", "2017-05"}
+    )
     ingest_paths([first], store)
     stored = len(store.incidents())
     assert _analysed_rows(db) == stored  # a new table is analysed
@@ -54,10 +43,10 @@ def test_statistics_follow_the_table(tmp_path: Path) -> None:
     assert len(wards) == 14
     assert _plan(db, wards).startswith("SCAN incidents")  # the whole city
     assert "USING INDEX incidents_by_ward_month" in _plan(db, wards[:1])
-    ingest_paths([_months(tmp_path / "b.csv", {"2017-06"})], store)  # +27 %
+    ingest_paths([portsmouth_months(tmp_path / "b.csv", {"2017-06"})], store)  # +27 %
     grown = len(store.incidents())
     assert _analysed_rows(db) == grown > 1.25 * stored  # analysed again
-    ingest_paths([_months(tmp_path / "c.csv", {"2017-07"})], store)  # +21 %
+    ingest_paths([portsmouth_months(tmp_path / "c.csv", {"2017-07"})], store)  # +21 %
     assert len(store.incidents()) < 1.25 * grown
     assert _analysed_rows(db) == grown  # the statistics still hold
     store.close()
