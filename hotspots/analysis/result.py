@@ -83,6 +83,16 @@ class HotspotResult:
         object.__setattr__(self, "summary", MappingProxyType(dict(self.summary)))
         object.__setattr__(self, "auto", frozenset(self.auto))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle (and copy) as the built frame and plain dicts: analysts hand
+        results to other processes (multiprocessing, joblib), and neither the
+        frame's lock nor a read-only mapping can be pickled."""
+        return (
+            HotspotResult,
+            (self.method, self.features, dict(self.parameters), self.auto,
+             dict(self.summary)),
+        )  # fmt: skip
+
     @property
     def cells(self) -> GridCells | None:
         """The grid and per-cell columns (rows of ``features``, no geometry), for

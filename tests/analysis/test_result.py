@@ -128,3 +128,22 @@ def test_cell_table_builds_no_polygons(planted, monkeypatch):
     table = result.cells.table()
     assert list(table.columns) == ["cell_id", *result.cells.columns]
     assert len(table) == len(result.cells)
+
+
+def test_results_pickle_and_copy(planted):
+    """A result survives pickling (other processes) and deepcopy, as the same
+    frame, parameters, summary and auto set."""
+    import copy
+    import pickle
+
+    from hotspots.analysis.clusters import dbscan
+    from hotspots.analysis.gistar import gistar
+
+    for result in (gistar(planted, cell_size_m=100), dbscan(planted)):
+        for other in (pickle.loads(pickle.dumps(result)), copy.deepcopy(result)):
+            assert other.method == result.method
+            assert other.features.equals(result.features)
+            assert other.features.crs == result.features.crs
+            assert dict(other.parameters) == dict(result.parameters)
+            assert dict(other.summary) == dict(result.summary)
+            assert other.auto == result.auto
