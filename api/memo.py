@@ -1,4 +1,4 @@
-"""A small LRU of computed answers keyed by their arguments and data version.
+"""The service's memo of computed answers (:class:`hotspots.memo.Memo`).
 
 Change, emerging and backtest answers cost a fraction of a second to a few
 seconds; they are kept until the data changes (the version is in the key),
@@ -7,52 +7,14 @@ like :class:`~api.cache.LayerCache` keeps layers. No FastAPI here.
 
 from __future__ import annotations
 
-import json
 import threading
-from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
+
+from hotspots.memo import Memo
 
 __all__ = ["Memo", "memo_of"]
 
-T = TypeVar("T")
 _CREATE = threading.Lock()
-
-
-class Memo:
-    """Thread-safe LRU: ``get(name, args, version, compute)``."""
-
-    def __init__(self, max_entries: int = 128) -> None:
-        self.max_entries = max_entries
-        self._entries: OrderedDict[str, Any] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-
-    def holds(self, name: str, args: dict[str, Any], version: int) -> bool:
-        """True if the answer for ``args`` on data ``version`` is kept."""
-        with self._lock:
-            return _key(name, args, version) in self._entries
-
-    def get(
-        self, name: str, args: dict[str, Any], version: int, compute: Callable[[], T]
-    ) -> T:
-        """The answer for ``args`` on data ``version``, computed when missing."""
-        key = _key(name, args, version)
-        with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                self.hits += 1
-                return self._entries[key]  # type: ignore[no-any-return]
-        value = compute()
-        with self._lock:
-            self._entries[key] = value
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-        return value
-
-
-def _key(name: str, args: dict[str, Any], version: int) -> str:
-    return json.dumps([name, args, version], sort_keys=True, default=str)
 
 
 def memo_of(state: Any, name: str = "memo", max_entries: int = 128) -> Memo:

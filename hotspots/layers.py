@@ -10,8 +10,6 @@ area and the data version the layer was computed from.
 from __future__ import annotations
 
 import inspect
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -32,6 +30,7 @@ from hotspots.crs import BNG, wgs84_to_bng
 from hotspots.disclosure import Disclosure, check_layer_parameters, disclose_features
 from hotspots.errors import EmptyInputError, InvalidParameterError
 from hotspots.evaluation.trust import layer_coverage, layer_trust, trust_text
+from hotspots.memo import Memo
 from hotspots.priorities.weights import UNWEIGHTED, HarmWeights
 from hotspots.schema import FLAG_COLUMNS, DatePrecision
 from hotspots.store import IncidentQuery, IncidentStore
@@ -305,9 +304,9 @@ def _trust(
         return {"note": "not backtested: the period is given in days"}
     period = (str(context["period_from"]), str(context["period_to"]))
     coverage = layer_coverage(result, float(area.area))
-    key = _trust_key(store, request, study, context, period, coverage)
-    trust = _TRUST_MEMO.get(key)
-    if trust is None:
+    args = _trust_args(store, request, study, context, period, coverage)
+
+    def backtest() -> dict[str, Any]:
         whole = replace(request, month_from=None, month_to=None)
         history = (
             points
@@ -317,39 +316,16 @@ def _trust(
         parameters = {
             k: v for k, v in request.parameters.items() if k not in TRUST_SKIPS
         }
-        trust = layer_trust(
+        return layer_trust(
             method, request.method, parameters, history, store.months(), period,
             area, coverage,
         )  # fmt: skip
-        _TRUST_MEMO.put(key, trust)
-    trust = dict(trust)
+
+    version = int(context["data_version"])
+    trust = dict(_TRUST_MEMO.get("trust", args, version, backtest))  # a copy to edit
     if "text" in trust:
         trust["text"] = trust_text(trust, str(context["theme"]))
     return trust
-
-
-class _Memo:
-    """A small thread-safe LRU of trust figures, keyed by text."""
-
-    def __init__(self, max_entries: int) -> None:
-        self.max_entries = max_entries
-        self._entries: OrderedDict[str, dict[str, Any]] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-
-    def get(self, key: str) -> dict[str, Any] | None:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-                self.hits += 1
-            return found
-
-    def put(self, key: str, value: dict[str, Any]) -> None:
-        with self._lock:
-            self._entries[key] = value
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
 
 
 #: Trust figures of the recipes computed in this process: a layer of one ward
@@ -357,23 +333,25 @@ class _Memo:
 #: re-runs the method at up to 12 origins (most of a first layer's time on years
 #: of data). Keyed by the store, its data version and everything that shapes the
 #: backtest, never the area shown, the box or the role's disclosure rule.
-_TRUST_MEMO = _Memo(64)
+_TRUST_MEMO = Memo(64)
 
 
-def _trust_key(
+def _trust_args(
     store: IncidentStore,
     request: LayerRequest,
     study: Area,
     context: Mapping[str, Any],
     period: tuple[str, str],
     coverage: float | None,
-) -> str:
-    """The text a trust figure is kept under (see :data:`_TRUST_MEMO`)."""
+) -> dict[str, Any]:
+    """What a trust figure is kept under besides the data version (see
+    :data:`_TRUST_MEMO`)."""
     shaping = replace(request, area=None, bbox_wgs84=None, disclosure=None)
-    return repr((
-        getattr(store, "url", id(store)), context["data_version"], shaping,
-        study.code, context["area_pack"], period, coverage,
-    ))  # fmt: skip
+    return {
+        "store": getattr(store, "url", id(store)), "request": repr(shaping),
+        "study": study.code, "pack": context["area_pack"], "period": period,
+        "coverage": coverage,
+    }  # fmt: skip
 
 
 def analysis_area(
