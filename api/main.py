@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -30,11 +31,11 @@ from api.routes import (
     status,
     tiles,
 )
+from api.routes.maps import page_default_choice
 from api.security import EdgeGuard
 from api.shortcut import CachedLayerShortcut
 from api.warm import watch_and_warm
 from hotspots import __version__
-from hotspots.access import parse_role, policy_for
 from hotspots.settings import Settings, unknown_variables
 from hotspots.store import open_store
 
@@ -70,9 +71,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         cache.compute = computer
     warmer = None
     if settings.warm_layers > 0:
+        page = partial(page_default_choice, app.state, None, None)
         warmer = asyncio.create_task(
             watch_and_warm(cache, app.state.store, top=settings.warm_layers,
-                           poll_s=settings.warm_poll_s, also=[page_default(app)])
+                           poll_s=settings.warm_poll_s, also=[page])
         )  # fmt: skip
     gc.collect()
     gc.freeze()
@@ -87,17 +89,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if computer is not None:
             cache.compute = layer_body
             await run_in_threadpool(computer.close)
-
-
-def page_default(app: FastAPI) -> Callable[[], object]:
-    """The map page's default recipe for the whole study area and every theme,
-    as a page without a key sees it (computed once per data version)."""
-    from api.routes.evaluation import default_choice
-
-    state = app.state
-    role = parse_role(state.settings.default_role)
-    flags = policy_for(role).excluded_flags
-    return lambda: default_choice(state, state.store, state.pack, None, None, flags)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

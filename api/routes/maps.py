@@ -280,10 +280,16 @@ def _street_labels(request: Request) -> Any:
 def _default_choice(request: Request, query: dict[str, str | None]) -> Any:
     """The backtested default for the page's theme and area (cached per data)."""
     theme = None if query.get("priority") else query.get("theme")
-    area = query.get("area")
-    role = parse_role(request.app.state.settings.default_role)
+    return page_default_choice(request.app.state, theme, query.get("area"))
+
+
+def page_default_choice(state: Any, theme: str | None, area: str | None) -> Any:
+    """The backtested default recipe a page without a key shows for ``theme``
+    and ``area`` (None, "all", "city": every theme, the study area), kept per
+    data version; the service also computes it ahead after an ingest."""
+    role = parse_role(state.settings.default_role)
     return default_choice(
-        request.app.state, request.app.state.store, request.app.state.pack,
+        state, state.store, state.pack,
         None if theme in (None, "all") else theme,
         None if area in (None, "city") else area,
         policy_for(role).excluded_flags,
