@@ -33,7 +33,7 @@ from api.routes import (
 )
 from api.routes.maps import page_default_choice
 from api.security import EdgeGuard
-from api.shortcut import CachedLayerShortcut
+from api.shortcut import CachedAnswerShortcut, KeptAnswers
 from api.warm import watch_and_warm
 from hotspots import __version__
 from hotspots.settings import Settings, unknown_variables
@@ -109,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.pack = settings.area_pack()
     app.state.layers = LayerCache(pack=app.state.pack)
     app.state.files = FileCache()  # CSV/GeoPackage bodies, for ranged reads
+    app.state.summaries_kept = KeptAnswers(areas.SUMMARY_MEMO_ENTRIES)
     for module in (status, layers, incidents, boundaries, areas, maps, premises):
         app.include_router(module.router)
     app.include_router(tiles.router)  # a local tile archive (issue 12)
@@ -125,7 +126,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_docs(app)
     app.add_middleware(CancelOnDisconnect)  # a computation ends with its client
     app.add_middleware(
-        CachedLayerShortcut, cache=app.state.layers, store=app.state.store
+        CachedAnswerShortcut,
+        cache=app.state.layers,
+        store=app.state.store,
+        summaries=app.state.summaries_kept,
     )
     app.add_middleware(RouteRules, settings=settings)  # who may call what
     app.add_middleware(EdgeGuard, tiles=settings.tiles)  # outermost: every answer

@@ -1,6 +1,6 @@
 """Every route's rule: the least trusted role that may call it, in one table.
 
-Checked by one ASGI middleware before any route (or the cached-layer shortcut)
+Checked by one ASGI middleware before any route (or the cached-answer shortcut)
 runs, so a route cannot forget it: a path the table does not name is refused
 (404), an unknown API key is refused on every path (401), and a role below a
 route's minimum gets 403. What a permitted caller then sees is the disclosure

@@ -1,7 +1,7 @@
 """The service's edge: security headers on every response, request size limits.
 
 One pure ASGI middleware, outermost, so that every answer carries the headers
-(HTML pages, JSON, errors, static files, the cached-layer shortcut) and an
+(HTML pages, JSON, errors, static files, the cached-answer shortcut) and an
 oversized request is refused before any route parses it:
 
 * ``Content-Security-Policy``: scripts, styles, data and fonts from the service

@@ -1,16 +1,19 @@
-"""Repeat layer requests answered from the cache before any parsing.
+"""Repeat layer and area-summary requests answered before any parsing.
 
-Validating a layer request (17 query parameters, the API key, the route's
-dependencies) costs more server time than sending a cached layer. Once the
-route has answered a URL for an API key, the same URL with the same key on the
-same data version gets the same layer, so this middleware answers it straight
-from :class:`~api.cache.LayerCache`, as a caching proxy honouring ``Vary``
-would. Anything else (a first request, other data, another key, errors) goes
-through the route as usual, and the route's own checks stay the only ones.
+Validating a request (a layer's 17 query parameters, the API key, the route's
+dependencies) costs more server time than sending a kept answer. Once the route
+has answered a URL for an API key, the same URL with the same key on the same
+data version gets the same answer, so this middleware sends it straight from
+:class:`~api.cache.LayerCache` (layers) or :class:`KeptAnswers` (area
+summaries), as a caching proxy honouring ``Vary`` would. Anything else (a first
+request, other data, another key, errors) goes through the route as usual, and
+the route's own checks stay the only ones.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Hashable, Mapping
 
 from starlette.datastructures import Headers
@@ -21,21 +24,25 @@ from api.cache import CachedLayer, LayerCache
 from hotspots.store import IncidentStore
 
 __all__ = [
-    "CachedLayerShortcut",
+    "CachedAnswerShortcut",
+    "KeptAnswers",
     "cached_layer_response",
-    "layer_alias",
     "layer_headers",
     "not_modified",
+    "request_alias",
 ]
 
 LAYERS_PATH = "/api/v1/layers/"
+AREAS_PATH = "/api/v1/areas/"
+SUMMARY_SUFFIX = "/summary"
+JSON_TYPE = "application/json"
 GEOJSON_TYPE = "application/geo+json"
 #: Layers are sensitive: browsers may keep them, shared proxies may not.
 CACHE_CONTROL = "private, max-age=300, must-revalidate"
 
 
-def layer_alias(scope: Scope) -> Hashable:
-    """What makes two layer requests the same: path, query and API key."""
+def request_alias(scope: Scope) -> Hashable:
+    """What makes two requests the same: path, query and API key."""
     api_key = None
     for name, value in scope["headers"]:
         if name == b"x-api-key":
@@ -80,23 +87,66 @@ def cached_layer_response(
     return Response(cached.body, media_type=GEOJSON_TYPE, headers=headers)
 
 
-class CachedLayerShortcut:
-    """ASGI middleware: a repeated GeoJSON layer request served from the cache."""
+class KeptAnswers:
+    """JSON bodies a route gave, by request alias, until the data changes.
 
-    def __init__(self, app: ASGIApp, cache: LayerCache, store: IncidentStore) -> None:
+    A thread-safe LRU of ``alias -> (data version, body)``: an answer is only
+    given back for the data version it was computed on.
+    """
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._answers: OrderedDict[Hashable, tuple[int, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, alias: Hashable, data_version: int, body: bytes) -> None:
+        """Keep ``body``, the answer to ``alias`` on data ``data_version``."""
+        with self._lock:
+            self._answers[alias] = (data_version, body)
+            self._answers.move_to_end(alias)
+            while len(self._answers) > self.max_entries:
+                self._answers.popitem(last=False)
+
+    def get(self, alias: Hashable, data_version: int) -> bytes | None:
+        """The body kept for ``alias``, if it was computed on ``data_version``."""
+        with self._lock:
+            kept = self._answers.get(alias)
+            if kept is None or kept[0] != data_version:
+                return None
+            self._answers.move_to_end(alias)
+            return kept[1]
+
+
+class CachedAnswerShortcut:
+    """ASGI middleware: a repeated GeoJSON layer or area-summary request served
+    from what the route kept."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        cache: LayerCache,
+        store: IncidentStore,
+        summaries: KeptAnswers,
+    ) -> None:
         self.app = app
         self.cache = cache
         self.store = store
+        self.summaries = summaries
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] == "http"
-            and scope["method"] == "GET"
-            and scope["path"].startswith(LAYERS_PATH)
-        ):
-            cached = self.cache.get_alias(layer_alias(scope), self.store.data_version())
-            if cached is not None:
-                response = cached_layer_response(cached, Headers(scope=scope))
-                await response(scope, receive, send)
-                return
+        if scope["type"] == "http" and scope["method"] == "GET":
+            path: str = scope["path"]
+            if path.startswith(LAYERS_PATH):
+                alias = request_alias(scope)
+                cached = self.cache.get_alias(alias, self.store.data_version())
+                if cached is not None:
+                    response = cached_layer_response(cached, Headers(scope=scope))
+                    await response(scope, receive, send)
+                    return
+            elif path.startswith(AREAS_PATH) and path.endswith(SUMMARY_SUFFIX):
+                alias = request_alias(scope)
+                body = self.summaries.get(alias, self.store.data_version())
+                if body is not None:
+                    await Response(body, media_type=JSON_TYPE)(scope, receive, send)
+                    return
         await self.app(scope, receive, send)

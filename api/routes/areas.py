@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import PackDep, PolicyDep, StoreDep
 from api.memo import memo_of
 from api.query import MonthQuery
+from api.shortcut import JSON_TYPE, request_alias
 from hotspots.access import AccessPolicy
 from hotspots.areas import CITY, area_counts, resolve_area
 from hotspots.areas.pack import AreaPack
@@ -54,7 +55,7 @@ async def get_area_summary(
     args_of_city = {"pack": pack.name, "from": month_from, "to": month_to}
     memo = memo_of(request.app.state, "summaries", SUMMARY_MEMO_ENTRIES)
 
-    def answer() -> bytes:
+    def answer() -> tuple[int, bytes]:
         version = store.data_version()
 
         def counts() -> pd.DataFrame:
@@ -68,10 +69,12 @@ async def get_area_summary(
             summary["data_version"] = version
             return JSONResponse(summary).body
 
-        return memo.get("area_summary", args, version, compute)
+        return version, memo.get("area_summary", args, version, compute)
 
-    body = await run_in_threadpool(answer)  # a miss reads the store
-    return Response(body, media_type="application/json")
+    version, body = await run_in_threadpool(answer)  # a miss reads the store
+    # The same URL and key on this data version may be answered by the shortcut.
+    request.app.state.summaries_kept.put(request_alias(request.scope), version, body)
+    return Response(body, media_type=JSON_TYPE)
 
 
 def _summary(

@@ -19,9 +19,9 @@ from api.downloads import (
 from api.query import LayerFilters, layer_filters
 from api.shortcut import (
     cached_layer_response,
-    layer_alias,
     layer_headers,
     not_modified,
+    request_alias,
 )
 from hotspots.analysis import cost
 from hotspots.analysis.registry import METHODS
@@ -115,7 +115,7 @@ async def get_layer(
     )
     name = f"{method.value}_{filters.priority or filters.theme or 'all'}"
     # A GeoJSON answer may be repeated by the shortcut for the same URL and key.
-    alias = layer_alias(request.scope) if format is Format.GEOJSON else None
+    alias = request_alias(request.scope) if format is Format.GEOJSON else None
     try:
         # In a worker thread: a miss computes the layer (CPU-heavy).
         cached = await run_in_threadpool(cache.get, store, layer_request, alias)

@@ -1,4 +1,5 @@
-"""Repeat layer requests are answered from the cache, never across keys or data."""
+"""Repeat layer and summary requests are answered from what the route kept,
+never across keys or data."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from api.shortcut import CachedLayerShortcut
+from api.shortcut import CachedAnswerShortcut
 from tests.api.conftest import ANALYST, PARTNER
 
 LAYER = "/api/v1/layers"
@@ -24,7 +25,7 @@ def _scope(path: str, query: str, headers: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _call(shortcut: CachedLayerShortcut, scope: dict[str, Any]) -> dict[str, Any]:
+def _call(shortcut: CachedAnswerShortcut, scope: dict[str, Any]) -> dict[str, Any]:
     """Run the middleware once; the status, headers and body it sent."""
     sent: list[dict[str, Any]] = []
 
@@ -43,14 +44,16 @@ def _call(shortcut: CachedLayerShortcut, scope: dict[str, Any]) -> dict[str, Any
     }
 
 
-def _shortcut_over_nothing(client: TestClient) -> CachedLayerShortcut:
+def _shortcut_over_nothing(client: TestClient) -> CachedAnswerShortcut:
     """The app's cache and store behind a middleware whose app must not be called."""
 
     async def route_not_expected(*_: Any) -> None:
         raise AssertionError("the request reached the app")
 
     state = client.app.state  # type: ignore[attr-defined]
-    return CachedLayerShortcut(route_not_expected, state.layers, state.store)
+    return CachedAnswerShortcut(
+        route_not_expected, state.layers, state.store, state.summaries_kept
+    )
 
 
 def test_a_repeated_request_is_answered_without_the_route(
@@ -140,3 +143,46 @@ def test_each_encoding_and_file_format_has_its_own_etag(
         ).status_code
         == 200
     )
+
+
+SUMMARY = "/api/v1/areas/{code}/summary"
+
+
+def test_a_repeated_summary_is_answered_without_the_route(
+    sample_client: TestClient,
+) -> None:
+    path = SUMMARY.format(code="city")
+    first = sample_client.get(f"{path}?from=2017-03&to=2017-05", headers=PARTNER)
+    assert first.status_code == 200
+    shortcut = _shortcut_over_nothing(sample_client)
+
+    again = _call(shortcut, _scope(path, "from=2017-03&to=2017-05", PARTNER))
+    assert again["status"] == 200
+    assert again["body"] == first.content
+    assert again["headers"]["content-type"] == first.headers["content-type"]
+    assert again["headers"]["content-length"] == first.headers["content-length"]
+
+
+def test_a_summary_is_kept_per_key_per_version_and_never_an_error(
+    sample_client: TestClient,
+) -> None:
+    state = sample_client.app.state  # type: ignore[attr-defined]
+    path = SUMMARY.format(code="city")
+    partner = sample_client.get(path, headers=PARTNER)
+    public = sample_client.get(path)
+    assert partner.json()["excluded_flags"] == []
+    assert public.json()["excluded_flags"] != []
+    assert sample_client.get(path, headers={"X-API-Key": "guess"}).status_code == 401
+    assert sample_client.get(path, headers=PARTNER).content == partner.content
+    assert sample_client.get(path).content == public.content
+
+    version = state.store.data_version()
+    kept = state.summaries_kept
+    partner_alias = (path, b"", PARTNER["X-API-Key"].encode())
+    assert kept.get(partner_alias, version) == partner.content
+    assert kept.get((path, b"", None), version) == public.content
+    assert kept.get(partner_alias, version + 1) is None  # an ingest forgets it
+
+    unknown = SUMMARY.format(code="E05999999")
+    assert sample_client.get(unknown).status_code == 422
+    assert kept.get((unknown, b"", None), version) is None
