@@ -54,15 +54,40 @@ def assign_areas(
     located = np.isfinite(easting) & np.isfinite(northing)
     if not located.any():
         return codes
-    # Distinct locations first: police.uk points share few snap points.
+    # Distinct locations first: police.uk points share few snap points. Only
+    # those near the areas' bounds can be in or near one (a force-wide file
+    # has most of its points elsewhere): GEOS sees no others.
     inverse, unique_xy = _distinct_points(easting[located], northing[located])
-    unique_codes = _codes_for(unique_xy, areas, tolerance_m)
+    near = _near_bounds(unique_xy, areas, tolerance_m)
+    unique_codes = np.full(len(unique_xy), None, dtype=object)
+    inside = np.zeros(len(unique_xy), dtype=bool)
+    if near.any():
+        unique_codes[near] = _codes_for(unique_xy[near], areas, tolerance_m)
+        if outside_set is not None:
+            inside[near] = _strictly_inside(unique_xy[near], areas)
     located_codes = unique_codes[inverse]
     if outside_set is not None:
-        inside = _strictly_inside(unique_xy, areas)[inverse]
-        located_codes = np.where(outside_set[located] & ~inside, None, located_codes)
+        located_codes = np.where(
+            outside_set[located] & ~inside[inverse], None, located_codes
+        )
     codes[located] = located_codes
     return codes
+
+
+def _near_bounds(
+    xy: NDArray[np.float64], areas: gpd.GeoDataFrame, tolerance_m: float
+) -> NDArray[np.bool_]:
+    """True for points within ``tolerance_m`` of the areas' bounding box: a
+    point beyond it is farther than ``tolerance_m`` from every area."""
+    pad = max(tolerance_m, 0.0)
+    min_x, min_y, max_x, max_y = areas.total_bounds
+    x, y = xy[:, 0], xy[:, 1]
+    return (
+        (x >= min_x - pad)
+        & (x <= max_x + pad)
+        & (y >= min_y - pad)
+        & (y <= max_y + pad)
+    )
 
 
 def _distinct_points(

@@ -47,3 +47,31 @@ def test_tolerance_and_the_source_area_hint() -> None:
         east, north, wards, tolerance_m=75, outside_set=np.array([True, False, False])
     )
     assert hinted[0] is None
+
+
+def test_points_beyond_the_areas_bounds_are_decided_as_near_ones() -> None:
+    """Points far from the areas skip GEOS; every point still gets what a plain
+    per-point check gives: the area it is in, else the nearest within the
+    tolerance, else none (edges of the padded bounding box included)."""
+    import geopandas as gpd
+    import shapely
+
+    areas = gpd.GeoDataFrame(
+        {"code": ["A", "B"]},
+        geometry=[shapely.box(0, 0, 100, 100), shapely.box(100, 0, 200, 50)],
+        crs=27700,
+    )
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.uniform(-300, 500, 2000), [-75, -75.001, 275, 275.0001]])
+    y = np.concatenate([rng.uniform(-300, 400, 2000), [50, 50, 25, 25]])
+    codes = assign_areas(x, y, areas, tolerance_m=75)
+    for px, py, code in zip(x, y, codes, strict=True):
+        point = shapely.Point(px, py)
+        pairs = zip(areas["code"], areas.geometry, strict=True)
+        within = [c for c, g in pairs if g.contains(point)]
+        distances = [g.distance(point) for g in areas.geometry]
+        nearest = areas["code"].iloc[int(np.argmin(distances))]
+        expected = within[0] if within else nearest if min(distances) <= 75 else None
+        if within or min(distances) > 0:  # points on an edge: either side may do
+            assert code == expected, (px, py)
+    assert list(codes[-4:]) == ["A", None, "B", None]
