@@ -114,11 +114,13 @@ class BatchWriter:
             if self._rejects
             else pd.DataFrame(columns=list(REJECT_COLUMNS))
         )
-        self._conn.executemany(
-            "INSERT INTO rejects VALUES (?, ?, ?, ?, ?)",
-            _rows(
-                rejects.assign(batch_id=self.batch_id), ("batch_id", *REJECT_COLUMNS)
-            ),
+        columns = ("batch_id", *REJECT_COLUMNS)
+        rows = _rows(rejects.assign(batch_id=self.batch_id), columns)
+        _insert_many(
+            self._conn,
+            f"INSERT INTO rejects ({', '.join(columns)})",
+            len(columns),
+            list(chain.from_iterable(rows)),
         )
         duplicates = self._incidents - self._stored
         self._conn.execute(
