@@ -293,3 +293,28 @@ def test_every_query_field_is_a_filter_in_both_stores() -> None:
         query = IncidentQuery(**{name: value})  # type: ignore[arg-type]
         for store in (sqlite, postgis):
             assert store._where(query)[0].startswith("WHERE "), (store, name)
+
+
+def test_rows_come_oldest_first_ties_by_id_whatever_the_columns(
+    any_store: IncidentStore,
+) -> None:
+    """Without paging, rows are ordered by ``occurred_at`` then ``incident_id``
+    (so the order never depends on the plan), also when neither is asked for."""
+    given = incidents(n=300, seed=5)
+    given["occurred_at"] = given["occurred_at"].str.slice(0, 7) + "-01T00:00:00"
+    given["location_text"] = [f"row {i}" for i in given["incident_id"]]
+    shuffled = given.sample(frac=1, random_state=1)  # stored out of id order
+    any_store.add_batch(batch(), shuffled, rejects([]))
+    expected = given.sort_values(["occurred_at", "incident_id"])
+    assert given["occurred_at"].duplicated().sum() > 250  # many ties
+    back_ids = any_store.incidents()["incident_id"].tolist()
+    assert back_ids == expected["incident_id"].tolist()
+    for columns in (("location_text",), ("month", "location_text", "easting")):
+        back = any_store.incidents(IncidentQuery(columns=columns))
+        assert list(back.columns) == list(columns)
+        assert back["location_text"].tolist() == expected["location_text"].tolist()
+    query = IncidentQuery(themes=["asb"], columns=("location_text",))
+    chosen = expected[expected["theme"] == "asb"]
+    assert any_store.incidents(query)["location_text"].tolist() == (
+        chosen["location_text"].tolist()
+    )
