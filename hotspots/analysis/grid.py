@@ -26,6 +26,7 @@ apart in cities, so smaller cells only split snap points apart).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import threading
@@ -48,6 +49,7 @@ from shapely.geometry.base import BaseGeometry
 from hotspots.analysis.polygons import DEFAULT_TOP_PERCENT, top_cells
 from hotspots.analysis.result import HotspotResult
 from hotspots.analysis.validate import (
+    AREA_CACHE_SIZE,
     DEFAULT_MAX_CELLS,
     DEFAULT_MIN_CELL_SIZE_M,
     AreaLike,
@@ -292,13 +294,25 @@ def make_grid(
     if area is None and shape == "square":
         return grid
     target = area if area is not None else shapely.box(*bounds)
-    shapely.prepare(target)
+    mask = _area_mask((shape, c, i0, j0, ncols, nrows), target).copy()
+    return Grid(shape, c, i0, j0, ncols, nrows, mask, area)
+
+
+@functools.lru_cache(maxsize=AREA_CACHE_SIZE)
+def _area_mask(
+    layout: tuple[str, float, int, int, int, int], area: BaseGeometry
+) -> NDArray[np.bool_]:
+    """Cells of the grid ``layout`` (shape, cell size, i0, j0, ncols, nrows)
+    overlapping ``area``, kept by value (never modified: callers copy it): a
+    layer's backtests grid the same study area a dozen times."""
+    shape, c, i0, j0, ncols, nrows = layout
+    grid = Grid(shape, c, i0, j0, ncols, nrows, np.ones((nrows, ncols), dtype=bool))
+    shapely.prepare(area)
     if shape == "hex":
         mask = np.zeros((nrows, ncols), dtype=bool)
-        mask[grid.mask] = _overlaps_area(target, grid.geometries())
-    else:
-        mask = _square_mask(grid, target)
-    return Grid(shape, c, i0, j0, ncols, nrows, mask, area)
+        mask[grid.mask] = _overlaps_area(area, grid.geometries())
+        return mask
+    return _square_mask(grid, area)
 
 
 def _square_mask(grid: Grid, area: BaseGeometry) -> NDArray[np.bool_]:

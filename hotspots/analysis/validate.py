@@ -9,6 +9,7 @@ stray point at (0, 0) cannot blow the grid up to millions of cells.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass
@@ -47,6 +48,9 @@ __all__ = [
 
 DEFAULT_MAX_CELLS = 2_000_000
 DEFAULT_MIN_CELL_SIZE_M = 50.0
+#: Study areas (and, in grid.py, their cell masks) kept by value: a ward pack's
+#: city, its wards and a few boxes.
+AREA_CACHE_SIZE = 16
 #: Every coordinate inside this box with a BNG label almost surely means degrees.
 DEGREE_LIMITS = (180.0, 90.0)
 
@@ -192,14 +196,24 @@ def as_area(area: AreaLike | None) -> BaseGeometry | None:
     if isinstance(area, gpd.GeoDataFrame | gpd.GeoSeries):
         check_crs(area.crs, "study area")
         geoms = np.asarray(area.geometry.values, dtype=object)
-        geom = shapely.union_all(geoms[~shapely.is_missing(geoms)])
-    elif isinstance(area, BaseGeometry):
-        geom = shapely.union_all([area])
-    else:
-        raise InvalidParameterError(
-            "area must be a shapely Polygon/MultiPolygon or a GeoSeries/GeoDataFrame "
-            f"in {BNG}, got {type(area).__name__}"
-        )
+        return _polygonal(shapely.union_all(geoms[~shapely.is_missing(geoms)]))
+    if isinstance(area, BaseGeometry):
+        return _polygonal_of_geometry(area)
+    raise InvalidParameterError(
+        "area must be a shapely Polygon/MultiPolygon or a GeoSeries/GeoDataFrame "
+        f"in {BNG}, got {type(area).__name__}"
+    )
+
+
+@functools.lru_cache(maxsize=AREA_CACHE_SIZE)
+def _polygonal_of_geometry(area: BaseGeometry) -> BaseGeometry:
+    """:func:`_polygonal` of one geometry, kept by value: a layer's backtests
+    check the same study area a dozen times (two unions of a city each)."""
+    return _polygonal(shapely.union_all([area]))
+
+
+def _polygonal(geom: BaseGeometry) -> BaseGeometry:
+    """The valid polygonal part of ``geom``, checked non-empty and in metres."""
     if not geom.is_valid:
         geom = shapely.make_valid(geom)
     parts = shapely.get_parts(geom)

@@ -15,6 +15,7 @@ from hotspots.analysis.grid import (
     grid_counts,
     make_grid,
 )
+from hotspots.errors import EmptyInputError
 from tests.analysis.conftest import ORIGIN, SPOT, make_points
 
 
@@ -198,3 +199,25 @@ def test_cell_cache_is_bounded_in_cells(monkeypatch):
     assert [v[1].size for v in grid_module._cell_cache.values()] == [64]
     cells_frame(make_grid((0.0, 0.0, 1999.0, 999.0), 100.0), {})  # 200: not kept
     assert [v[1].size for v in grid_module._cell_cache.values()] == [64]
+
+
+def test_a_study_area_gridded_again_gets_the_same_mask_and_its_own_copy() -> None:
+    """Backtests grid one study area a dozen times: its mask is kept by value,
+    and a caller writing into its grid's mask changes no later grid."""
+    from hotspots.analysis.grid import _area_mask, _square_mask
+    from hotspots.analysis.validate import as_area
+
+    area = shapely.Point(ORIGIN[0] + 730, ORIGIN[1] + 410).buffer(905, quad_segs=7)
+    first = make_grid(area, 100.0)
+    fresh = _square_mask(make_grid(area.bounds, 100.0), as_area(area))
+    np.testing.assert_array_equal(first.mask, fresh)
+    first.mask[:] = False  # a caller's own array
+    again = make_grid(shapely.Polygon(area.exterior.coords), 100.0)  # equal value
+    np.testing.assert_array_equal(again.mask, fresh)
+    assert _area_mask.cache_info().hits >= 1
+    hexes = make_grid(area, 100.0, shape="hex")
+    assert make_grid(area, 100.0, shape="hex").mask.sum() == hexes.mask.sum() > 0
+    with pytest.raises(EmptyInputError):  # refusals are not kept: raised each time
+        as_area(shapely.Polygon())
+    with pytest.raises(EmptyInputError):
+        as_area(shapely.Polygon())
