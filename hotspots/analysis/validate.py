@@ -208,8 +208,11 @@ def as_area(area: AreaLike | None) -> BaseGeometry | None:
 @functools.lru_cache(maxsize=AREA_CACHE_SIZE)
 def _polygonal_of_geometry(area: BaseGeometry) -> BaseGeometry:
     """:func:`_polygonal` of one geometry, kept by value: a layer's backtests
-    check the same study area a dozen times (two unions of a city each)."""
-    return _polygonal(shapely.union_all([area]))
+    check the same study area a dozen times (two unions of a city each). It is
+    prepared before it is shared, so no two threads prepare it at once."""
+    geom = _polygonal(shapely.union_all([area]))
+    shapely.prepare(geom)
+    return geom
 
 
 def _polygonal(geom: BaseGeometry) -> BaseGeometry:
