@@ -189,7 +189,8 @@ def as_area(area: AreaLike | None) -> BaseGeometry | None:
     Returns
     -------
     shapely geometry or None
-        A new polygonal geometry (the input object is not modified).
+        A polygonal geometry (the input object is not modified). An equal
+        shapely geometry given again gets the same, immutable, object.
     """
     if area is None:
         return None
