@@ -16,6 +16,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -214,15 +215,61 @@ def ingest_paths(
         raise IngestError("no CSV or GeoJSON files found in the given paths")
     report = IngestReport(skipped=skipped)
     context = _Context(options, store)
-    for index, input_file in enumerate(files):
-        if on_file is not None:
-            on_file(input_file.name, index, len(files))
-        outcome = _ingest_file(input_file, context, on_rows)
+    outcomes: list[FileReport | AlreadyIngested | Future[FileReport]] = []
+    with _Storer() as storer:
+        for index, input_file in enumerate(files):
+            if on_file is not None:
+                on_file(input_file.name, index, len(files))
+            outcomes.append(_ingest_file(input_file, context, storer, on_rows))
+    for outcome in outcomes:
         if isinstance(outcome, AlreadyIngested):
             report.already_ingested.append(outcome)
         else:
-            report.files.append(outcome)
+            report.files.append(
+                outcome.result() if isinstance(outcome, Future) else outcome
+            )
     return report
+
+
+class _Storer:
+    """Stores a small file on a helper thread while the next one is read.
+
+    Files are still stored one at a time, in order, each in its own
+    transaction; at most one waits here. :meth:`settle` waits for it (and
+    raises its error), as reading the next file must when it depends on what
+    is stored. Leaving the block waits too, and an error of the stored file
+    comes first, as it would have without the helper.
+    """
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest")
+        self._storing: Future[FileReport] | None = None
+        self._checksum: str | None = None
+
+    def __enter__(self) -> _Storer:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        try:
+            self.settle()  # an error storing an earlier file comes first
+        finally:
+            self._pool.shutdown(wait=True)
+
+    def submit(
+        self, checksum: str, store: Callable[[], FileReport]
+    ) -> Future[FileReport]:
+        """Store a file (``store()``) once the last one is stored."""
+        self.settle()
+        self._storing, self._checksum = self._pool.submit(store), checksum
+        return self._storing
+
+    def settle(self, checksum: str | None = None) -> None:
+        """Wait for the file being stored (only if it has ``checksum``, when
+        given); its error is raised here."""
+        if self._storing is None or checksum not in (None, self._checksum):
+            return
+        storing, self._storing = self._storing, None
+        storing.result()
 
 
 class _Context:
@@ -235,9 +282,13 @@ class _Context:
         self._streets: tuple[int, StreetGazetteer | None] | None = None
         self._areas: dict[str, gpd.GeoDataFrame] = {}
 
+    def reads_store(self, raw: pd.DataFrame) -> bool:
+        """True if locating ``raw`` needs the stored incidents (street names)."""
+        return bool((raw["street"] != "").any())
+
     def geocoders(self, raw: pd.DataFrame) -> Geocoders:
         needs_postcodes = (raw["postcode"] != "").any()
-        needs_streets = (raw["street"] != "").any()
+        needs_streets = self.reads_store(raw)
         if needs_postcodes and self._postcodes is None:
             self._postcodes = pack_postcodes(self.options.pack)
         return Geocoders(
@@ -285,13 +336,17 @@ def pack_postcodes(pack: AreaPack) -> PostcodeIndex | None:
 def _ingest_file(
     input_file: InputFile,
     context: _Context,
+    storer: _Storer,
     on_rows: Callable[[int, int], None] | None = None,
-) -> FileReport | AlreadyIngested:
+) -> FileReport | AlreadyIngested | Future[FileReport]:
+    """Read, prepare and store one file (a small one is stored by ``storer``
+    while the next is read: its report then comes as a future)."""
     contents = _Contents(input_file.read_bytes())
     # Hashing first costs ~0.1 s per million rows; finding the file stored
     # saves the ~7 s that reading, locating and storing it again would take.
     checksum = _sha256_hex(contents.peek())
     if not context.options.force:
+        storer.settle(checksum)  # the same file given twice: stored by then
         stored = context.store.batch_with_checksum(checksum)
         if stored is not None:
             return AlreadyIngested(
@@ -308,6 +363,8 @@ def _ingest_file(
     ids = record_fingerprints(raw["record_key"], by_source_id)
     raw = raw.drop(columns="record_key")  # ~0.1 GB per 1M rows, not needed now
     release_arrow_memory()
+    if context.reads_store(raw):
+        storer.settle()  # its streets are read from what is stored
     geocoders = context.geocoders(raw)
     batch = BatchRecord(
         file_name=input_file.name,
@@ -316,27 +373,36 @@ def _ingest_file(
         rows_read=len(raw),
         ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
+    part_rows = _parts_by_id(ids)
 
     def parts() -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
         done = 0
-        for rows in _parts_by_id(ids):
+        for rows in part_rows:
             yield _prepare(raw, rows, ids[rows], geocoders, context)
             release_arrow_memory()
             done += len(rows)
             if on_rows is not None:
                 on_rows(done, batch.rows_read)
 
-    result, rejects = _store(context.store, batch, parts())
-    return FileReport(
-        name=input_file.name,
-        source=source,
-        batch_id=result.batch_id,
-        read=batch.rows_read,
-        stored=result.stored,
-        rejected=result.rejected,
-        duplicates=result.duplicates,
-        rejected_by_reason=_reason_counts(rejects),
-    )
+    def store(prepared: Iterable[tuple[pd.DataFrame, pd.DataFrame]]) -> FileReport:
+        result, rejects = _store(context.store, batch, prepared)
+        return FileReport(
+            name=input_file.name,
+            source=source,
+            batch_id=result.batch_id,
+            read=batch.rows_read,
+            stored=result.stored,
+            rejected=result.rejected,
+            duplicates=result.duplicates,
+            rejected_by_reason=_reason_counts(rejects),
+        )
+
+    if len(part_rows) == 1:  # prepared whole, stored while the next file is read
+        prepared = list(parts())
+        del raw
+        return storer.submit(checksum, lambda: store(prepared))
+    storer.settle()  # a big file streams its parts to the store itself
+    return store(parts())
 
 
 def _parts_by_id(ids: NDArray[np.int64]) -> list[NDArray[np.intp]]:
