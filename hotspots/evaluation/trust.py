@@ -26,6 +26,7 @@ import shapely
 from hotspots.analysis.grid import ON_EDGE
 from hotspots.analysis.result import HotspotResult
 from hotspots.errors import HotspotError
+from hotspots.evaluation.backtest import origins
 from hotspots.evaluation.metrics import score_map
 
 __all__ = [
@@ -166,8 +167,7 @@ def layer_trust(
     folds: list[dict[str, float]] = []
     tested: list[str] = []
     month = pd.Categorical(points["month"], categories=months).codes
-    first = max(min(window, MIN_TRAIN_MONTHS), len(months) - MAX_ORIGINS)
-    for i in range(first, len(months)):
+    for i in origins(months, min(window, MIN_TRAIN_MONTHS), last=MAX_ORIGINS):
         train = points[(month >= max(0, i - window)) & (month < i)]
         test = points[month == i]
         if train.empty or test.empty:
