@@ -74,10 +74,10 @@ _QUOTED_VALUE = re.compile(
     r"""(?<!\w)(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.|'(?=\w))*')(?!\w)"""
 )
 _SCORE = re.compile(r"score \d+(\.\d+)?")
-#: Characters ``json.dumps(..., ensure_ascii=False)`` escapes in a string.
-_JSON_ESCAPED = re.compile(r'[\\"\x00-\x1f]')
-#: The same characters for Arrow's regular expressions (RE2).
+#: Characters ``json.dumps(..., ensure_ascii=False)`` escapes in a string, as a
+#: pattern Python's ``re`` and Arrow's regular expressions (RE2) read alike.
 _JSON_ESCAPED_RE2 = r'[\\"\x00-\x1f]'
+_JSON_ESCAPED = re.compile(_JSON_ESCAPED_RE2)
 #: The raw columns an incident is built from.
 _INCIDENT_INPUTS = (
     "source", "source_id", "category", "theme_hint", "occurred_at",

@@ -56,6 +56,11 @@ _KEY_COLUMNS = (
     "Crime type",
     "Context",
 )
+#: The parts of a record key, as Arrow text: its source, the unit separator
+#: (U+001F) between fields, and the empty field.
+_KEY_SOURCE, _KEY_SEPARATOR, _KEY_EMPTY = (
+    pa.scalar(text, pa.large_string()) for text in (SOURCE, "\x1f", "")
+)
 #: Arrow's CSV block: a row longer than this is read with a bigger one.
 _BLOCK_SIZE = 1 << 20
 _MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -148,20 +153,19 @@ def read_police_uk(data: bytes, *, name: str = "<bytes>") -> pd.DataFrame:
 def _record_keys(table: pa.Table) -> pd.Series:
     """``police.uk␟<Crime ID>``, or ``police.uk␟␟<key columns joined by ␟>``
     for rows without an id (␟ is the unit separator, U+001F)."""
-    source, separator, empty = (
-        pa.scalar(text, pa.large_string()) for text in (SOURCE, "\x1f", "")
-    )
     crime_id = _arrow_column(table, "Crime ID")
-    no_id = pc.equal(crime_id, empty)
+    no_id = pc.equal(crime_id, _KEY_EMPTY)
     if not pc.any(no_id).as_py():
-        keys = pc.binary_join_element_wise(source, crime_id, separator)
+        keys = pc.binary_join_element_wise(_KEY_SOURCE, crime_id, _KEY_SEPARATOR)
         return keys.to_pandas().astype(str)
     with_id = pc.invert(no_id)
     # Stripped as finish_raw would strip them (content keys end in a unit
     # separator when Context is empty), but before they are put back in file
     # order, so no second copy of a million keys is made there.
     by_id = _trimmed(
-        pc.binary_join_element_wise(source, crime_id.filter(with_id), separator)
+        pc.binary_join_element_wise(
+            _KEY_SOURCE, crime_id.filter(with_id), _KEY_SEPARATOR
+        )
     )
     content = _trimmed(_content_keys(table.filter(no_id)))
     keys = pa.concat_arrays([by_id, content])
@@ -172,11 +176,10 @@ def _record_keys(table: pa.Table) -> pd.Series:
 
 def _content_keys(without_id: pa.Table) -> pa.ChunkedArray:
     """``police.uk␟␟<key columns joined by ␟>`` for each row."""
-    source, separator, empty = (
-        pa.scalar(text, pa.large_string()) for text in (SOURCE, "\x1f", "")
-    )
     columns = (_arrow_column(without_id, c) for c in _KEY_COLUMNS)
-    return pc.binary_join_element_wise(source, empty, *columns, separator)
+    return pc.binary_join_element_wise(
+        _KEY_SOURCE, _KEY_EMPTY, *columns, _KEY_SEPARATOR
+    )
 
 
 def _trimmed(keys: pa.ChunkedArray) -> pa.Array:
