@@ -32,7 +32,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -447,9 +447,6 @@ class GridCells:
     grid: Grid
     columns: Mapping[str, NDArray]
     clip: bool = False
-    _positions: list[NDArray[np.int64]] = field(
-        default_factory=list, init=False, repr=False
-    )
 
     @classmethod
     def of(
@@ -495,12 +492,14 @@ class GridCells:
 
     def positions(self) -> NDArray[np.int64]:
         """Row in mask order of each ``(nrows, ncols)`` cell, -1 outside the mask."""
-        if not self._positions:
-            flat = self.grid.mask.ravel()
-            pos = np.full(flat.size, -1, dtype=np.int64)
-            pos[flat] = np.arange(int(flat.sum()))
-            self._positions.append(pos.reshape(self.grid.mask.shape))
-        return self._positions[0]
+        return self._positions
+
+    @functools.cached_property
+    def _positions(self) -> NDArray[np.int64]:
+        flat = self.grid.mask.ravel()
+        pos = np.full(flat.size, -1, dtype=np.int64)
+        pos[flat] = np.arange(int(flat.sum()))
+        return pos.reshape(self.grid.mask.shape)
 
     def holding(self, x: NDArray, y: NDArray) -> NDArray[np.int64]:
         """The cell (row in mask order) whose polygon holds each point, from the grid.
