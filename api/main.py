@@ -33,9 +33,10 @@ from api.routes import (
 )
 from api.routes.maps import page_default_choice
 from api.security import EdgeGuard
-from api.shortcut import CachedAnswerShortcut, KeptAnswers
+from api.shortcut import CachedAnswerShortcut
 from api.warm import watch_and_warm
 from hotspots import __version__
+from hotspots.memo import Memo
 from hotspots.settings import Settings, unknown_variables
 from hotspots.store import open_store
 
@@ -109,7 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.pack = settings.area_pack()
     app.state.layers = LayerCache(pack=app.state.pack)
     app.state.files = FileCache()  # CSV/GeoPackage bodies, for ranged reads
-    app.state.summaries_kept = KeptAnswers(areas.SUMMARY_MEMO_ENTRIES)
+    app.state.summaries_kept = Memo(areas.SUMMARY_MEMO_ENTRIES)  # by request
     for module in (status, layers, incidents, boundaries, areas, maps, premises):
         app.include_router(module.router)
     app.include_router(tiles.router)  # a local tile archive (issue 12)

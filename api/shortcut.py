@@ -4,16 +4,14 @@ Validating a request (a layer's 17 query parameters, the API key, the route's
 dependencies) costs more server time than sending a kept answer. Once the route
 has answered a URL for an API key, the same URL with the same key on the same
 data version gets the same answer, so this middleware sends it straight from
-:class:`~api.cache.LayerCache` (layers) or :class:`KeptAnswers` (area
-summaries), as a caching proxy honouring ``Vary`` would. Anything else (a first
-request, other data, another key, errors) goes through the route as usual, and
-the route's own checks stay the only ones.
+:class:`~api.cache.LayerCache` (layers) or a :class:`~hotspots.memo.Memo` of
+area summaries by request, as a caching proxy honouring ``Vary`` would.
+Anything else (a first request, other data, another key, errors) goes through
+the route as usual, and the route's own checks stay the only ones.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Hashable, Mapping
 
 from starlette.datastructures import Headers
@@ -21,12 +19,14 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.cache import CachedLayer, LayerCache
+from hotspots.memo import Memo
 from hotspots.store import IncidentStore
 
 __all__ = [
     "CachedAnswerShortcut",
-    "KeptAnswers",
     "cached_layer_response",
+    "keep_summary",
+    "kept_summary",
     "layer_headers",
     "not_modified",
     "request_alias",
@@ -36,6 +36,8 @@ LAYERS_PATH = "/api/v1/layers/"
 AREAS_PATH = "/api/v1/areas/"
 SUMMARY_SUFFIX = "/summary"
 JSON_TYPE = "application/json"
+#: The name area summaries are kept under, by request, in their memo.
+_SUMMARY = "summary by request"
 GEOJSON_TYPE = "application/geo+json"
 #: Layers are sensitive: browsers may keep them, shared proxies may not.
 CACHE_CONTROL = "private, max-age=300, must-revalidate"
@@ -87,34 +89,18 @@ def cached_layer_response(
     return Response(cached.body, media_type=GEOJSON_TYPE, headers=headers)
 
 
-class KeptAnswers:
-    """JSON bodies a route gave, by request alias, until the data changes.
+def kept_summary(kept: Memo, scope: Scope, data_version: int) -> bytes | None:
+    """The area summary kept for this request (path, query, key) on the data
+    version, or None."""
+    body: bytes | None = kept.peek(
+        _SUMMARY, {"request": request_alias(scope)}, data_version
+    )
+    return body
 
-    A thread-safe LRU of ``alias -> (data version, body)``: an answer is only
-    given back for the data version it was computed on.
-    """
 
-    def __init__(self, max_entries: int) -> None:
-        self.max_entries = max_entries
-        self._answers: OrderedDict[Hashable, tuple[int, bytes]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def put(self, alias: Hashable, data_version: int, body: bytes) -> None:
-        """Keep ``body``, the answer to ``alias`` on data ``data_version``."""
-        with self._lock:
-            self._answers[alias] = (data_version, body)
-            self._answers.move_to_end(alias)
-            while len(self._answers) > self.max_entries:
-                self._answers.popitem(last=False)
-
-    def get(self, alias: Hashable, data_version: int) -> bytes | None:
-        """The body kept for ``alias``, if it was computed on ``data_version``."""
-        with self._lock:
-            kept = self._answers.get(alias)
-            if kept is None or kept[0] != data_version:
-                return None
-            self._answers.move_to_end(alias)
-            return kept[1]
+def keep_summary(kept: Memo, scope: Scope, data_version: int, body: bytes) -> None:
+    """Keep ``body``, the area summary this request got on the data version."""
+    kept.put(_SUMMARY, {"request": request_alias(scope)}, data_version, body)
 
 
 class CachedAnswerShortcut:
@@ -126,7 +112,7 @@ class CachedAnswerShortcut:
         app: ASGIApp,
         cache: LayerCache,
         store: IncidentStore,
-        summaries: KeptAnswers,
+        summaries: Memo,
     ) -> None:
         self.app = app
         self.cache = cache
@@ -144,8 +130,7 @@ class CachedAnswerShortcut:
                     await response(scope, receive, send)
                     return
             elif path.startswith(AREAS_PATH) and path.endswith(SUMMARY_SUFFIX):
-                alias = request_alias(scope)
-                body = self.summaries.get(alias, self.store.data_version())
+                body = kept_summary(self.summaries, scope, self.store.data_version())
                 if body is not None:
                     await Response(body, media_type=JSON_TYPE)(scope, receive, send)
                     return

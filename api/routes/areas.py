@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import PackDep, PolicyDep, StoreDep
 from api.memo import memo_of
 from api.query import MonthQuery
-from api.shortcut import JSON_TYPE, request_alias
+from api.shortcut import JSON_TYPE, keep_summary
 from hotspots.access import AccessPolicy
 from hotspots.areas import CITY, area_counts, resolve_area
 from hotspots.areas.pack import AreaPack
@@ -73,7 +73,7 @@ async def get_area_summary(
 
     version, body = await run_in_threadpool(answer)  # a miss reads the store
     # The same URL and key on this data version may be answered by the shortcut.
-    request.app.state.summaries_kept.put(request_alias(request.scope), version, body)
+    keep_summary(request.app.state.summaries_kept, request.scope, version, body)
     return Response(body, media_type=JSON_TYPE)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from api.shortcut import CachedAnswerShortcut
+from api.shortcut import CachedAnswerShortcut, kept_summary
 from tests.api.conftest import ANALYST, PARTNER
 
 LAYER = "/api/v1/layers"
@@ -178,11 +178,11 @@ def test_a_summary_is_kept_per_key_per_version_and_never_an_error(
 
     version = state.store.data_version()
     kept = state.summaries_kept
-    partner_alias = (path, b"", PARTNER["X-API-Key"].encode())
-    assert kept.get(partner_alias, version) == partner.content
-    assert kept.get((path, b"", None), version) == public.content
-    assert kept.get(partner_alias, version + 1) is None  # an ingest forgets it
+    partner_asks = _scope(path, "", PARTNER)
+    assert kept_summary(kept, partner_asks, version) == partner.content
+    assert kept_summary(kept, _scope(path, "", {}), version) == public.content
+    assert kept_summary(kept, partner_asks, version + 1) is None  # after an ingest
 
     unknown = SUMMARY.format(code="E05999999")
     assert sample_client.get(unknown).status_code == 422
-    assert kept.get((unknown, b"", None), version) is None
+    assert kept_summary(kept, _scope(unknown, "", {}), version) is None

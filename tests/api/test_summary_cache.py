@@ -10,6 +10,7 @@ import pandas as pd
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from api.shortcut import kept_summary
 from boundaries.io import read_boundaries
 from hotspots.areas import area_counts, area_incidents, resolve_area
 from hotspots.ingest import ingest_paths
@@ -78,8 +79,12 @@ def test_a_repeat_summary_is_kept_until_the_data_changes(tmp_path: Path) -> None
     again = client.get(path, headers=ANALYST).json()  # the shortcut's answer
     assert again == first
     version = first["data_version"]
-    kept = (path, b"", ANALYST["X-API-Key"].encode())
-    assert json.loads(app.state.summaries_kept.get(kept, version)) == first
+    asks = {
+        "path": path,
+        "query_string": b"",
+        "headers": [(b"x-api-key", ANALYST["X-API-Key"].encode())],
+    }
+    assert json.loads(kept_summary(app.state.summaries_kept, asks, version)) == first
     assert app.state.summaries.hits == 0  # the route never ran again
     public = client.get(path).json()  # another role: its own summary ...
     assert app.state.summaries.hits == 1  # ... from the city's counts kept
